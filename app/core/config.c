@@ -1,0 +1,414 @@
+/* Owns: reading and validating the environment. Never: logs a secret value;
+ * error lines name the variable and the rule, not the value. */
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct {
+    fa_env_fn env;
+    void *ctx;
+    char *err;
+    size_t err_len;
+    char *warn;
+    size_t warn_len;
+} fa_loader_t;
+
+static bool fa_fail(fa_loader_t *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static bool fa_fail(fa_loader_t *l, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->err, l->err_len, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static void fa_warn(fa_loader_t *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fa_warn(fa_loader_t *l, const char *fmt, ...)
+{
+    if (!l->warn || !l->warn_len)
+        return;
+    size_t used = strlen(l->warn);
+    if (used + 1 >= l->warn_len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->warn + used, l->warn_len - used, fmt, ap);
+    va_end(ap);
+    used = strlen(l->warn);
+    if (used + 1 < l->warn_len)
+        strcat(l->warn, "\n");
+}
+
+static const char *fa_get(fa_loader_t *l, const char *name)
+{
+    const char *v = l->env(name, l->ctx);
+    return (v && *v) ? v : NULL;
+}
+
+/* Reads name, falling back to a deprecated alias with a warning. */
+static const char *fa_get_alias(fa_loader_t *l, const char *name, const char *alias)
+{
+    const char *v = fa_get(l, name);
+    if (!v && alias && (v = fa_get(l, alias)))
+        fa_warn(l, "%s is deprecated: rename it to %s", alias, name);
+    return v;
+}
+
+static char *fa_dup_or(const char *v, const char *fallback)
+{
+    const char *s = v ? v : fallback;
+    return s ? strdup(s) : NULL;
+}
+
+static bool fa_get_long(fa_loader_t *l, const char *name, long fallback, long min, long max,
+                        long *out)
+{
+    const char *v = fa_get(l, name);
+    if (!v) {
+        *out = fallback;
+        return true;
+    }
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || *end || end == v || n < min || n > max)
+        return fa_fail(l, "%s: must be an integer between %ld and %ld", name, min, max);
+    *out = n;
+    return true;
+}
+
+/* Splits a comma-separated list into trimmed, non-empty, heap-allocated items. */
+static bool fa_split_list(fa_loader_t *l, const char *name, const char *value, char **items,
+                          size_t max, size_t *count)
+{
+    *count = 0;
+    if (!value)
+        return true;
+    const char *p = value;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        const char *s = p;
+        while (len && isspace((unsigned char)*s)) {
+            s++;
+            len--;
+        }
+        while (len && isspace((unsigned char)s[len - 1]))
+            len--;
+        if (len) {
+            if (*count == max)
+                return fa_fail(l, "%s: at most %zu entries", name, max);
+            items[(*count)++] = strndup(s, len);
+        }
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return true;
+}
+
+/* A secret is weak when it is short or made of very few distinct bytes
+ * ("aaaa…", "0000…"), which a length check alone would accept. */
+static bool fa_secret_is_weak(const char *s, size_t *len_out)
+{
+    size_t len = strlen(s);
+    bool seen[256] = {false};
+    int distinct = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!seen[c]) {
+            seen[c] = true;
+            distinct++;
+        }
+    }
+    *len_out = len;
+    return len < FA_MIN_SECRET_LEN || distinct < 8;
+}
+
+static bool fa_load_secrets(fa_loader_t *l, fa_config_t *cfg)
+{
+    const char *v = fa_get_alias(l, "FOUNDRY_AUTH_SECRET", "BETTER_AUTH_SECRET");
+    if (!v)
+        return fa_fail(l, "FOUNDRY_AUTH_SECRET: not set (at least %d random bytes; "
+                          "generate one with: openssl rand -base64 48)",
+                       FA_MIN_SECRET_LEN);
+    if (!fa_split_list(l, "FOUNDRY_AUTH_SECRET", v, cfg->secrets, FA_MAX_SECRETS,
+                       &cfg->secret_count))
+        return false;
+    if (cfg->secret_count == 0)
+        return fa_fail(l, "FOUNDRY_AUTH_SECRET: empty");
+    for (size_t i = 0; i < cfg->secret_count; i++) {
+        size_t len;
+        if (fa_secret_is_weak(cfg->secrets[i], &len))
+            return fa_fail(l,
+                           "FOUNDRY_AUTH_SECRET: secret %zu is too weak (%zu bytes; need at "
+                           "least %d bytes with varied characters)",
+                           i + 1, len, FA_MIN_SECRET_LEN);
+    }
+    return true;
+}
+
+/* Returns the origin (scheme://host[:port]) of an absolute http(s) URL. */
+static char *fa_url_origin(const char *url)
+{
+    const char *rest;
+    if (strncmp(url, "https://", 8) == 0)
+        rest = url + 8;
+    else if (strncmp(url, "http://", 7) == 0)
+        rest = url + 7;
+    else
+        return NULL;
+    size_t host_len = strcspn(rest, "/?#");
+    if (host_len == 0)
+        return NULL;
+    for (size_t i = 0; i < host_len; i++)
+        if (rest[i] == '@' || isspace((unsigned char)rest[i]))
+            return NULL;
+    return strndup(url, (size_t)(rest - url) + host_len);
+}
+
+static bool fa_is_loopback_origin(const char *origin)
+{
+    const char *host = strstr(origin, "://") + 3;
+    return strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost", 9) == 0 ||
+           strncmp(host, "[::1]", 5) == 0;
+}
+
+static bool fa_load_url(fa_loader_t *l, fa_config_t *cfg)
+{
+    const char *v = fa_get_alias(l, "FOUNDRY_AUTH_URL", "BETTER_AUTH_URL");
+    if (!v)
+        return fa_fail(l, "FOUNDRY_AUTH_URL: not set (the public base URL, e.g. "
+                          "https://auth.example.com)");
+    cfg->public_origin = fa_url_origin(v);
+    if (!cfg->public_origin)
+        return fa_fail(l, "FOUNDRY_AUTH_URL: must be an absolute http(s) URL");
+    cfg->public_url = strdup(v);
+    size_t n = strlen(cfg->public_url);
+    while (n && cfg->public_url[n - 1] == '/')
+        cfg->public_url[--n] = '\0';
+    cfg->secure_cookies = strncmp(v, "https://", 8) == 0;
+    if (!cfg->secure_cookies) {
+        if (!fa_is_loopback_origin(cfg->public_origin))
+            return fa_fail(l, "FOUNDRY_AUTH_URL: plain http is only allowed on loopback "
+                              "(127.0.0.1, localhost) for development");
+        fa_warn(l, "FOUNDRY_AUTH_URL is plain http: session cookies are sent without "
+                   "Secure and without the __Host- prefix (development only)");
+    }
+    size_t cb_len = strlen(cfg->public_url) + sizeof("/v1/auth/github/callback");
+    cfg->callback_url = malloc(cb_len);
+    snprintf(cfg->callback_url, cb_len, "%s/v1/auth/github/callback", cfg->public_url);
+    return true;
+}
+
+static bool fa_load_origins(fa_loader_t *l, fa_config_t *cfg)
+{
+    if (!fa_split_list(l, "FOUNDRY_TRUSTED_ORIGINS", fa_get(l, "FOUNDRY_TRUSTED_ORIGINS"),
+                       cfg->trusted_origins, FA_MAX_TRUSTED_ORIGINS - 1,
+                       &cfg->trusted_origin_count))
+        return false;
+    for (size_t i = 0; i < cfg->trusted_origin_count; i++) {
+        char *origin = fa_url_origin(cfg->trusted_origins[i]);
+        bool exact = origin && strcmp(origin, cfg->trusted_origins[i]) == 0;
+        free(origin);
+        if (!exact)
+            return fa_fail(l, "FOUNDRY_TRUSTED_ORIGINS: entry %zu is not an origin "
+                              "(scheme://host[:port], no path)",
+                           i + 1);
+    }
+    cfg->trusted_origins[cfg->trusted_origin_count++] = strdup(cfg->public_origin);
+    return true;
+}
+
+static bool fa_load_required(fa_loader_t *l, const char *name, char **out)
+{
+    const char *v = fa_get(l, name);
+    if (!v)
+        return fa_fail(l, "%s: not set", name);
+    *out = strdup(v);
+    return true;
+}
+
+static bool fa_load_base_url(fa_loader_t *l, const char *name, const char *fallback, char **out)
+{
+    const char *v = fa_get(l, name);
+    char *origin = fa_url_origin(v ? v : fallback);
+    if (!origin)
+        return fa_fail(l, "%s: must be an absolute http(s) URL", name);
+    free(origin);
+    *out = fa_dup_or(v, fallback);
+    size_t n = strlen(*out);
+    while (n && (*out)[n - 1] == '/')
+        (*out)[--n] = '\0';
+    return true;
+}
+
+static bool fa_load_log_level(fa_loader_t *l, fa_config_t *cfg)
+{
+    static const char *const names[] = {"debug", "info", "warn", "error"};
+    const char *v = fa_get(l, "FOUNDRY_AUTH_LOG_LEVEL");
+    cfg->log_level = FA_LOG_INFO;
+    if (!v)
+        return true;
+    for (int i = 0; i < 4; i++)
+        if (strcasecmp(v, names[i]) == 0) {
+            cfg->log_level = (fa_log_level_t)i;
+            return true;
+        }
+    return fa_fail(l, "FOUNDRY_AUTH_LOG_LEVEL: must be debug, info, warn or error");
+}
+
+static bool fa_load_bool(fa_loader_t *l, const char *name, bool *out)
+{
+    const char *v = fa_get(l, name);
+    *out = false;
+    if (!v || strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0)
+        return true;
+    if (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0) {
+        *out = true;
+        return true;
+    }
+    return fa_fail(l, "%s: must be 0 or 1", name);
+}
+
+static bool fa_load_path(fa_loader_t *l, const char *name, const char *fallback, char **out)
+{
+    const char *v = fa_get(l, name);
+    if (v && v[0] != '/')
+        return fa_fail(l, "%s: must be a path starting with '/'", name);
+    *out = fa_dup_or(v, fallback);
+    return true;
+}
+
+static bool fa_load_lifetimes(fa_loader_t *l, fa_config_t *cfg)
+{
+    const long day = 86400;
+    if (!fa_get_long(l, "FOUNDRY_SESSION_TTL", 7 * day, 60, 365 * day, &cfg->session_ttl) ||
+        !fa_get_long(l, "FOUNDRY_SESSION_UPDATE_AGE", day, 0, 365 * day,
+                     &cfg->session_update_age) ||
+        !fa_get_long(l, "FOUNDRY_SESSION_MAX_AGE", 30 * day, 60, 3650 * day,
+                     &cfg->session_max_age) ||
+        !fa_get_long(l, "FOUNDRY_JWT_TTL", 300, 10, day, &cfg->jwt_ttl) ||
+        !fa_get_long(l, "FOUNDRY_JWT_LEEWAY", 30, 0, 300, &cfg->jwt_leeway) ||
+        !fa_get_long(l, "FOUNDRY_COOKIE_CACHE_MAX_AGE", 0, 0, 300, &cfg->cookie_cache_max_age))
+        return false;
+    if (cfg->session_ttl > cfg->session_max_age)
+        return fa_fail(l, "FOUNDRY_SESSION_TTL: must not exceed FOUNDRY_SESSION_MAX_AGE");
+    return true;
+}
+
+static bool fa_load_process(fa_loader_t *l, fa_config_t *cfg)
+{
+    long workers;
+    if (!fa_get_long(l, "FOUNDRY_AUTH_WORKERS", 2, 1, 64, &workers) ||
+        !fa_get_long(l, "FOUNDRY_AUTH_DRAIN_SECONDS", 10, 1, 300, &cfg->drain_seconds) ||
+        !fa_get_long(l, "FOUNDRY_GITHUB_TIMEOUT_MS", 5000, 100, 60000, &cfg->github_timeout_ms))
+        return false;
+    cfg->workers = (int)workers;
+    const char *socket = fa_get(l, "FOUNDRY_AUTH_SOCKET");
+    if (socket && strcmp(socket, "-") != 0 && socket[0] != '/')
+        return fa_fail(l, "FOUNDRY_AUTH_SOCKET: must be an absolute path or '-' (inherit fd 0)");
+    cfg->socket_path = fa_dup_or(socket, "/run/foundry-auth/fcgi.sock");
+    cfg->socket_group = fa_dup_or(fa_get(l, "FOUNDRY_AUTH_SOCKET_GROUP"), NULL);
+    return fa_load_log_level(l, cfg) && fa_load_bool(l, "FOUNDRY_AUTH_DEV_MODE", &cfg->dev_mode);
+}
+
+static bool fa_load_github(fa_loader_t *l, fa_config_t *cfg)
+{
+    if (!fa_load_required(l, "GITHUB_CLIENT_ID", &cfg->github_client_id) ||
+        !fa_load_required(l, "GITHUB_CLIENT_SECRET", &cfg->github_client_secret) ||
+        !fa_load_base_url(l, "GITHUB_OAUTH_URL", "https://github.com", &cfg->github_oauth_url) ||
+        !fa_load_base_url(l, "GITHUB_API_URL", "https://api.github.com", &cfg->github_api_url))
+        return false;
+    cfg->github_scopes = fa_dup_or(fa_get(l, "GITHUB_SCOPES"), "read:user user:email read:org");
+    const char *repo = fa_get(l, "FOUNDRY_STARTER_REPO");
+    if (repo) {
+        const char *slash = strchr(repo, '/');
+        if (!slash || slash == repo || !slash[1] || strchr(slash + 1, '/') ||
+            strspn(repo, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") !=
+                strlen(repo))
+            return fa_fail(l, "FOUNDRY_STARTER_REPO: must be owner/repo");
+    }
+    cfg->starter_repo = fa_dup_or(repo, NULL);
+    return true;
+}
+
+bool fa_config_load(fa_config_t *cfg, fa_env_fn env, void *env_ctx, char *err, size_t err_len,
+                    char *warn, size_t warn_len)
+{
+    fa_loader_t l = {env, env_ctx, err, err_len, warn, warn_len};
+    memset(cfg, 0, sizeof(*cfg));
+    if (warn && warn_len)
+        warn[0] = '\0';
+    if (err_len)
+        err[0] = '\0';
+    bool ok = fa_load_url(&l, cfg) && fa_load_secrets(&l, cfg) &&
+              fa_load_required(&l, "DATABASE_URL", &cfg->database_url) &&
+              fa_load_github(&l, cfg) && fa_load_origins(&l, cfg) &&
+              fa_load_path(&l, "FOUNDRY_SIGN_IN_PATH", "/sign-in", &cfg->sign_in_path) &&
+              fa_load_path(&l, "FOUNDRY_DEFAULT_RETURN_TO", "/app", &cfg->default_return_to) &&
+              fa_load_lifetimes(&l, cfg) &&
+              fa_split_list(&l, "FOUNDRY_JWT_AUDIENCES", fa_get(&l, "FOUNDRY_JWT_AUDIENCES"),
+                            cfg->jwt_audiences, FA_MAX_AUDIENCES, &cfg->jwt_audience_count) &&
+              fa_load_process(&l, cfg);
+    if (!ok)
+        fa_config_free(cfg);
+    return ok;
+}
+
+const char *fa_config_process_env(const char *name, void *ctx)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
+static void fa_free_secret(char *s)
+{
+    if (s) {
+        explicit_bzero(s, strlen(s)); /* the process env may still hold it */
+        free(s);
+    }
+}
+
+void fa_config_free(fa_config_t *cfg)
+{
+    for (size_t i = 0; i < cfg->secret_count; i++)
+        fa_free_secret(cfg->secrets[i]);
+    fa_free_secret(cfg->github_client_secret);
+    for (size_t i = 0; i < cfg->trusted_origin_count; i++)
+        free(cfg->trusted_origins[i]);
+    for (size_t i = 0; i < cfg->jwt_audience_count; i++)
+        free(cfg->jwt_audiences[i]);
+    free(cfg->public_url);
+    free(cfg->public_origin);
+    free(cfg->database_url);
+    free(cfg->github_client_id);
+    free(cfg->github_oauth_url);
+    free(cfg->github_api_url);
+    free(cfg->github_scopes);
+    free(cfg->callback_url);
+    free(cfg->sign_in_path);
+    free(cfg->default_return_to);
+    free(cfg->starter_repo);
+    free(cfg->socket_path);
+    free(cfg->socket_group);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+bool fa_config_is_trusted_origin(const fa_config_t *cfg, const char *origin, size_t len)
+{
+    for (size_t i = 0; i < cfg->trusted_origin_count; i++)
+        if (strlen(cfg->trusted_origins[i]) == len &&
+            strncasecmp(cfg->trusted_origins[i], origin, len) == 0)
+            return true;
+    return false;
+}

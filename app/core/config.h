@@ -1,0 +1,69 @@
+/* Configuration from the environment (PRODUCT.md section 8), validated once
+ * at start-up. A missing or weak setting is reported as one line naming the
+ * variable and the process exits non-zero; nothing runs half-configured.
+ * The struct is read-only after fa_config_load and shared by every module. */
+#ifndef FA_CORE_CONFIG_H
+#define FA_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define FA_MAX_SECRETS 4
+#define FA_MAX_TRUSTED_ORIGINS 16
+#define FA_MAX_AUDIENCES 16
+#define FA_MIN_SECRET_LEN 32
+
+typedef enum { FA_LOG_DEBUG, FA_LOG_INFO, FA_LOG_WARN, FA_LOG_ERROR } fa_log_level_t;
+
+typedef struct {
+    char *public_url;    /* FOUNDRY_AUTH_URL, e.g. https://auth.example.com (no trailing '/') */
+    char *public_origin; /* scheme://host[:port] of public_url */
+    bool secure_cookies; /* public_url is https; false only in plain-http development */
+    char *secrets[FA_MAX_SECRETS]; /* FOUNDRY_AUTH_SECRET, comma-separated: first signs */
+    size_t secret_count;
+    char *database_url; /* DATABASE_URL */
+    char *github_client_id;
+    char *github_client_secret;
+    char *github_oauth_url; /* GITHUB_OAUTH_URL, default https://github.com */
+    char *github_api_url;   /* GITHUB_API_URL, default https://api.github.com */
+    char *github_scopes;    /* GITHUB_SCOPES */
+    char *callback_url;     /* public_url + /v1/auth/github/callback (pinned) */
+    char *trusted_origins[FA_MAX_TRUSTED_ORIGINS]; /* FOUNDRY_TRUSTED_ORIGINS (+ public_origin) */
+    size_t trusted_origin_count;
+    char *sign_in_path;     /* FOUNDRY_SIGN_IN_PATH, where browser errors land (default /sign-in) */
+    char *default_return_to; /* FOUNDRY_DEFAULT_RETURN_TO (default /app) */
+    long session_ttl;       /* FOUNDRY_SESSION_TTL seconds (sliding), default 7 days */
+    long session_update_age; /* FOUNDRY_SESSION_UPDATE_AGE, default 1 day */
+    long session_max_age;   /* FOUNDRY_SESSION_MAX_AGE (absolute), default 30 days */
+    long jwt_ttl;           /* FOUNDRY_JWT_TTL, default 300 */
+    long jwt_leeway;        /* FOUNDRY_JWT_LEEWAY, default 30 */
+    char *jwt_audiences[FA_MAX_AUDIENCES]; /* FOUNDRY_JWT_AUDIENCES */
+    size_t jwt_audience_count;
+    long cookie_cache_max_age; /* FOUNDRY_COOKIE_CACHE_MAX_AGE, 0 = off (default) */
+    char *starter_repo;     /* FOUNDRY_STARTER_REPO owner/repo */
+    int workers;            /* FOUNDRY_AUTH_WORKERS, default 2 */
+    char *socket_path;      /* FOUNDRY_AUTH_SOCKET; "-" = inherited socket on fd 0 */
+    char *socket_group;     /* FOUNDRY_AUTH_SOCKET_GROUP: group that may connect (nginx's) */
+    long drain_seconds;     /* FOUNDRY_AUTH_DRAIN_SECONDS, default 10 */
+    long github_timeout_ms; /* FOUNDRY_GITHUB_TIMEOUT_MS total per call, default 5000 */
+    fa_log_level_t log_level; /* FOUNDRY_AUTH_LOG_LEVEL debug|info|warn|error */
+    bool dev_mode;          /* FOUNDRY_AUTH_DEV_MODE=1 */
+} fa_config_t;
+
+/* getenv-like lookup so tests can feed a table instead of the process env. */
+typedef const char *(*fa_env_fn)(const char *name, void *ctx);
+
+/* Returns true when valid. On false, err holds one line naming the variable
+ * ("FOUNDRY_AUTH_SECRET: each secret must be at least 32 bytes (got 10)").
+ * Deprecated aliases (BETTER_AUTH_URL, BETTER_AUTH_SECRET) are accepted;
+ * warnings (aliases, insecure dev cookies) are appended to warn, one per line.
+ * which_required: the subcommand decides what it needs (serve needs all). */
+bool fa_config_load(fa_config_t *cfg, fa_env_fn env, void *env_ctx, char *err, size_t err_len,
+                    char *warn, size_t warn_len);
+
+const char *fa_config_process_env(const char *name, void *ctx);
+void fa_config_free(fa_config_t *cfg);
+
+bool fa_config_is_trusted_origin(const fa_config_t *cfg, const char *origin, size_t len);
+
+#endif

@@ -1,0 +1,131 @@
+/* Owns: the log line format (one JSON object per line on stderr), built with
+ * jansson so every value is escaped correctly. Never: formats a line below
+ * the configured level, or receives a secret (callers' duty, tested by the
+ * integration suite scanning the log for every secret it saw). */
+#include "core/log.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static fa_log_level_t fa_log_min = FA_LOG_INFO;
+static char fa_log_process[16] = "foundry-auth";
+static char fa_log_request_id[80];
+
+static const char *const fa_level_names[] = {"debug", "info", "warn", "error"};
+
+void fa_log_init(fa_log_level_t level, const char *process)
+{
+    fa_log_min = level;
+    snprintf(fa_log_process, sizeof(fa_log_process), "%s", process);
+}
+
+void fa_log_set_request_id(const char *request_id)
+{
+    snprintf(fa_log_request_id, sizeof(fa_log_request_id), "%s", request_id ? request_id : "");
+}
+
+static void fa_log_time(char *out, size_t len)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    gmtime_r(&tv.tv_sec, &tm);
+    size_t n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, len - n, ".%03ldZ", (long)(tv.tv_usec / 1000));
+}
+
+/* One write(2) per line so lines from several workers never interleave. */
+static void fa_log_emit(json_t *line)
+{
+    char buf[4096];
+    size_t n = json_dumpb(line, buf, sizeof(buf) - 1, JSON_COMPACT | JSON_REAL_PRECISION(6));
+    if (n > 0 && n < sizeof(buf) - 1) {
+        buf[n++] = '\n';
+        ssize_t w = write(STDERR_FILENO, buf, n);
+        (void)w;
+    } else if (n > 0) {
+        char *big = json_dumps(line, JSON_COMPACT);
+        if (big) {
+            dprintf(STDERR_FILENO, "%s\n", big);
+            free(big);
+        }
+    }
+    json_decref(line);
+}
+
+static json_t *fa_log_base(const char *level)
+{
+    char ts[40];
+    fa_log_time(ts, sizeof(ts));
+    json_t *line = json_object();
+    json_object_set_new(line, "time", json_string(ts));
+    json_object_set_new(line, "level", json_string(level));
+    json_object_set_new(line, "process", json_string(fa_log_process));
+    json_object_set_new(line, "pid", json_integer(getpid()));
+    if (fa_log_request_id[0])
+        json_object_set_new(line, "request_id", json_string(fa_log_request_id));
+    return line;
+}
+
+void fa_log(fa_log_level_t level, const char *module, const char *fmt, ...)
+{
+    if (level < fa_log_min)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    json_t *line = fa_log_base(fa_level_names[level]);
+    json_object_set_new(line, "module", json_string(module));
+    /* json_string refuses invalid UTF-8; fall back to a marker, never crash. */
+    json_t *m = json_string(msg);
+    json_object_set_new(line, "msg", m ? m : json_string("(invalid utf-8 in message)"));
+    fa_log_emit(line);
+}
+
+void fa_log_event(const char *event, ...)
+{
+    if (FA_LOG_INFO < fa_log_min)
+        return;
+    json_t *line = fa_log_base("info");
+    json_object_set_new(line, "event", json_string(event));
+    va_list ap;
+    va_start(ap, event);
+    const char *key;
+    while ((key = va_arg(ap, const char *)) != NULL) {
+        const char *value = va_arg(ap, const char *);
+        json_t *v = value ? json_string(value) : json_null();
+        json_object_set_new(line, key, v ? v : json_null());
+    }
+    va_end(ap);
+    fa_log_emit(line);
+}
+
+void fa_log_request(const fa_request_log_t *e)
+{
+    if (FA_LOG_INFO < fa_log_min)
+        return;
+    json_t *line = fa_log_base("info");
+    json_object_set_new(line, "event", json_string("request"));
+    if (e->request_id && !fa_log_request_id[0])
+        json_object_set_new(line, "request_id", json_string(e->request_id));
+    json_object_set_new(line, "method", json_string(e->method ? e->method : ""));
+    json_object_set_new(line, "route", json_string(e->route ? e->route : ""));
+    json_t *path = json_string(e->path ? e->path : "");
+    json_object_set_new(line, "path", path ? path : json_string("(invalid utf-8)"));
+    json_object_set_new(line, "status", json_integer(e->status));
+    json_object_set_new(line, "duration_ms", json_real(e->duration_ms));
+    if (e->user_id) {
+        char id[24];
+        snprintf(id, sizeof(id), "%lld", (long long)e->user_id);
+        json_object_set_new(line, "user_id", json_string(id));
+    }
+    fa_log_emit(line);
+}

@@ -1,0 +1,36 @@
+/* Prometheus metrics shared by all workers of one master. The master maps
+ * one shared, anonymous region before forking; each worker writes only its
+ * own slot (no locks, no atomics across workers); /metrics sums all slots.
+ * A restarted worker reuses the slot of the one it replaces, so counters
+ * never go backwards. This is the one process-wide static of the service:
+ * the mapping must exist before fork and be reachable from any module. */
+#ifndef FA_CORE_METRICS_H
+#define FA_CORE_METRICS_H
+
+#include <stddef.h>
+
+#include "core/str.h"
+
+typedef enum {
+    FA_METRIC_DB_ERRORS,
+    FA_METRIC_DB_RECONNECTS,
+    FA_METRIC_SIGNIN_SUCCESS,
+    FA_METRIC_SIGNIN_FAILURE,
+    FA_METRIC_SIGNOUT,
+    FA_METRIC_REVOKE,
+    FA_METRIC_WORKER_RESTARTS,
+    FA_METRIC_COUNT
+} fa_metric_t;
+
+/* Maps the region for `slots` workers and `routes` routes (+1 for unmatched). */
+int fa_metrics_init(size_t slots, size_t routes);
+void fa_metrics_bind_slot(size_t slot);
+
+void fa_metrics_inc(fa_metric_t metric);
+/* route_index == routes means "no route matched". */
+void fa_metrics_observe(size_t route_index, int http_status, double seconds);
+
+/* Renders the text exposition format summed over all slots. */
+void fa_metrics_render(fa_buf_t *out, const char *const *route_names, size_t routes);
+
+#endif

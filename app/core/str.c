@@ -1,0 +1,107 @@
+/* Owns: counted-string helpers and the arena-backed growable buffer. */
+#include "core/str.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <strings.h>
+
+bool fa_str_eq(fa_str_t a, fa_str_t b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+bool fa_str_eq_cstr(fa_str_t a, const char *b)
+{
+    return fa_str_eq(a, fa_str_from(b));
+}
+
+bool fa_str_case_eq_cstr(fa_str_t a, const char *b)
+{
+    size_t n = strlen(b);
+    return a.len == n && (n == 0 || strncasecmp(a.ptr, b, n) == 0);
+}
+
+bool fa_str_starts_with(fa_str_t s, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return s.len >= n && memcmp(s.ptr, prefix, n) == 0;
+}
+
+fa_str_t fa_str_trim(fa_str_t s)
+{
+    while (s.len && (s.ptr[0] == ' ' || s.ptr[0] == '\t')) {
+        s.ptr++;
+        s.len--;
+    }
+    while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t'))
+        s.len--;
+    return s;
+}
+
+char *fa_str_dup(fa_arena_t *arena, fa_str_t s)
+{
+    return fa_arena_strndup(arena, s.ptr ? s.ptr : "", s.len);
+}
+
+void fa_buf_init(fa_buf_t *buf, fa_arena_t *arena, size_t initial)
+{
+    buf->arena = arena;
+    buf->cap = initial ? initial : 256;
+    buf->data = fa_arena_alloc(arena, buf->cap);
+    buf->len = 0;
+}
+
+static void fa_buf_reserve(fa_buf_t *buf, size_t extra)
+{
+    if (buf->cap - buf->len > extra)
+        return;
+    size_t cap = buf->cap;
+    while (cap - buf->len <= extra)
+        cap *= 2;
+    char *data = fa_arena_alloc(buf->arena, cap);
+    memcpy(data, buf->data, buf->len);
+    buf->data = data;
+    buf->cap = cap;
+}
+
+void fa_buf_append(fa_buf_t *buf, const void *data, size_t len)
+{
+    fa_buf_reserve(buf, len);
+    if (len)
+        memcpy(buf->data + buf->len, data, len);
+    buf->len += len;
+}
+
+void fa_buf_append_cstr(fa_buf_t *buf, const char *s)
+{
+    fa_buf_append(buf, s, strlen(s));
+}
+
+void fa_buf_append_char(fa_buf_t *buf, char c)
+{
+    fa_buf_reserve(buf, 1);
+    buf->data[buf->len++] = c;
+}
+
+void fa_buf_printf(fa_buf_t *buf, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (n > 0) {
+        fa_buf_reserve(buf, (size_t)n);
+        vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap);
+        buf->len += (size_t)n;
+    }
+    va_end(ap);
+}
+
+char *fa_buf_cstr(fa_buf_t *buf)
+{
+    fa_buf_reserve(buf, 0);
+    buf->data[buf->len] = '\0';
+    return buf->data;
+}

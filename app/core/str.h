@@ -1,0 +1,50 @@
+/* Counted strings and a growable byte buffer. Strings point into memory
+ * someone else owns (usually the request arena); NUL termination is added
+ * only where a C library needs it. */
+#ifndef FA_CORE_STR_H
+#define FA_CORE_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "core/arena.h"
+
+typedef struct {
+    const char *ptr;
+    size_t len;
+} fa_str_t;
+
+#define FA_STR(literal) ((fa_str_t){(literal), sizeof(literal) - 1})
+#define FA_STR_NULL ((fa_str_t){NULL, 0})
+
+static inline fa_str_t fa_str_from(const char *s)
+{
+    return (fa_str_t){s, s ? strlen(s) : 0};
+}
+
+bool fa_str_eq(fa_str_t a, fa_str_t b);
+bool fa_str_eq_cstr(fa_str_t a, const char *b);
+bool fa_str_case_eq_cstr(fa_str_t a, const char *b);
+bool fa_str_starts_with(fa_str_t s, const char *prefix);
+fa_str_t fa_str_trim(fa_str_t s);
+/* NUL-terminated copy in the arena. */
+char *fa_str_dup(fa_arena_t *arena, fa_str_t s);
+
+/* Growable buffer in an arena (grows by doubling; old blocks stay until reset). */
+typedef struct {
+    fa_arena_t *arena;
+    char *data;
+    size_t len;
+    size_t cap;
+} fa_buf_t;
+
+void fa_buf_init(fa_buf_t *buf, fa_arena_t *arena, size_t initial);
+void fa_buf_append(fa_buf_t *buf, const void *data, size_t len);
+void fa_buf_append_cstr(fa_buf_t *buf, const char *s);
+void fa_buf_append_char(fa_buf_t *buf, char c);
+void fa_buf_printf(fa_buf_t *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* NUL-terminates (not counted in len) and returns data. */
+char *fa_buf_cstr(fa_buf_t *buf);
+
+#endif

@@ -1,0 +1,297 @@
+/* Owns: the worker's PostgreSQL connection, its prepared statements and the
+ * reconnect state machine. Never: connects before fork (libpq connections are
+ * not fork-safe) or blocks a request longer than one bounded connect attempt. */
+#include "db/db.h"
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/metrics.h"
+
+#define FA_DB_MAX_STATEMENTS 256
+#define FA_DB_CONNECT_BUDGET_MS 500
+#define FA_DB_BACKOFF_MIN_MS 50
+#define FA_DB_BACKOFF_MAX_MS 2000
+
+typedef enum { FA_DB_DOWN, FA_DB_CONNECTED } fa_db_state_t;
+
+struct fa_db {
+    char *conninfo;
+    PGconn *conn;
+    fa_db_state_t state;
+    long backoff_ms;
+    double next_attempt; /* monotonic seconds */
+    unsigned long reconnects;
+    size_t unprepared; /* statements whose SQL the schema rejected */
+    bool ever_connected;
+};
+
+static const fa_db_statement_t *fa_statements[FA_DB_MAX_STATEMENTS];
+static size_t fa_statement_count;
+
+void fa_db_register(const fa_db_statement_t *statements, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (fa_statement_count == FA_DB_MAX_STATEMENTS)
+            abort(); /* raise FA_DB_MAX_STATEMENTS */
+        fa_statements[fa_statement_count++] = &statements[i];
+    }
+}
+
+static double fa_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+fa_db_t *fa_db_create(const char *conninfo)
+{
+    fa_db_t *db = calloc(1, sizeof(*db));
+    if (!db)
+        abort();
+    db->conninfo = strdup(conninfo);
+    db->state = FA_DB_DOWN;
+    db->backoff_ms = FA_DB_BACKOFF_MIN_MS;
+    return db;
+}
+
+void fa_db_destroy(fa_db_t *db)
+{
+    if (!db)
+        return;
+    if (db->conn)
+        PQfinish(db->conn);
+    free(db->conninfo);
+    free(db);
+}
+
+/* PQconnectStart + our own poll budget: libpq's connect_timeout has a 2 s
+ * floor, too slow for "fail fast while the database is down". */
+static PGconn *fa_db_connect_bounded(const char *conninfo, int budget_ms)
+{
+    PGconn *conn = PQconnectStart(conninfo);
+    if (!conn)
+        return NULL;
+    double deadline = fa_now() + budget_ms / 1000.0;
+    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+    while (PQstatus(conn) != CONNECTION_BAD) {
+        if (st == PGRES_POLLING_OK)
+            return conn;
+        if (st == PGRES_POLLING_FAILED)
+            break;
+        int left = (int)((deadline - fa_now()) * 1000);
+        if (left <= 0)
+            break;
+        struct pollfd pfd = {.fd = PQsocket(conn),
+                             .events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT};
+        if (pfd.fd < 0 || poll(&pfd, 1, left) <= 0)
+            break;
+        st = PQconnectPoll(conn);
+    }
+    PQfinish(conn);
+    return NULL;
+}
+
+static bool fa_db_command_ok(PGconn *conn, const char *sql)
+{
+    PGresult *r = PQexec(conn, sql);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    PQclear(r);
+    return ok;
+}
+
+/* Prepares every registered statement. A statement the server rejects means
+ * the schema is older than the binary: it is logged and counted (so /readyz
+ * reports it) but the connection stays, so /readyz can say why. Only a broken
+ * connection fails the whole attempt. */
+static bool fa_db_prepare_all(fa_db_t *db)
+{
+    db->unprepared = 0;
+    for (size_t i = 0; i < fa_statement_count; i++) {
+        const fa_db_statement_t *s = fa_statements[i];
+        PGresult *r = PQprepare(db->conn, s->name, s->sql, s->param_count, NULL);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            db->unprepared++;
+            fa_log_error("db", "could not prepare statement %s: %s", s->name,
+                         PQresultErrorMessage(r));
+        }
+        PQclear(r);
+        if (PQstatus(db->conn) != CONNECTION_OK)
+            return false;
+    }
+    return true;
+}
+
+static void fa_db_mark_down(fa_db_t *db)
+{
+    if (db->conn) {
+        PQfinish(db->conn);
+        db->conn = NULL;
+    }
+    if (db->state == FA_DB_CONNECTED)
+        db->backoff_ms = FA_DB_BACKOFF_MIN_MS; /* first retry soon after a drop */
+    db->state = FA_DB_DOWN;
+    db->next_attempt = fa_now() + db->backoff_ms / 1000.0;
+    db->backoff_ms = db->backoff_ms * 2 > FA_DB_BACKOFF_MAX_MS ? FA_DB_BACKOFF_MAX_MS
+                                                                : db->backoff_ms * 2;
+}
+
+static bool fa_db_try_connect(fa_db_t *db)
+{
+    db->conn = fa_db_connect_bounded(db->conninfo, FA_DB_CONNECT_BUDGET_MS);
+    if (!db->conn)
+        return false;
+    /* Settings every statement relies on: our schema only, UTC, and bounds so
+     * a stuck query cannot pin a worker forever. */
+    if (!fa_db_command_ok(db->conn, "SELECT pg_catalog.set_config('search_path', 'public', false)") ||
+        !fa_db_command_ok(db->conn, "SET TIME ZONE 'UTC'") ||
+        !fa_db_command_ok(db->conn, "SET statement_timeout = '5s'") ||
+        !fa_db_command_ok(db->conn, "SET idle_in_transaction_session_timeout = '10s'") ||
+        !fa_db_prepare_all(db)) {
+        PQfinish(db->conn);
+        db->conn = NULL;
+        return false;
+    }
+    db->state = FA_DB_CONNECTED;
+    db->backoff_ms = FA_DB_BACKOFF_MIN_MS;
+    if (db->ever_connected) {
+        db->reconnects++;
+        fa_metrics_inc(FA_METRIC_DB_RECONNECTS);
+        fa_log_info("db", "reconnected to the database");
+    }
+    db->ever_connected = true;
+    return true;
+}
+
+fa_status_t fa_db_ready(fa_db_t *db, fa_error_t *err)
+{
+    if (db->state == FA_DB_CONNECTED && PQstatus(db->conn) == CONNECTION_OK)
+        return FA_OK;
+    if (db->state == FA_DB_CONNECTED)
+        fa_db_mark_down(db);
+    if (fa_now() >= db->next_attempt && !fa_db_try_connect(db))
+        fa_db_mark_down(db);
+    if (db->state == FA_DB_CONNECTED)
+        return FA_OK;
+    return fa_error_set(err, FA_ERR_UNAVAILABLE, "database_unavailable",
+                        "the database is unavailable, try again shortly", "not connected");
+}
+
+static void fa_db_clear(void *res)
+{
+    PQclear(res);
+}
+
+/* Maps a failed result to our status; a broken connection marks us down. */
+static PGresult *fa_db_check(fa_db_t *db, fa_arena_t *arena, PGresult *r, const char *what,
+                             fa_error_t *err)
+{
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+        fa_arena_defer(arena, fa_db_clear, r);
+        return r;
+    }
+    const char *sqlstate = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    fa_metrics_inc(FA_METRIC_DB_ERRORS);
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        fa_log_warn("db", "connection lost during %s", what);
+        fa_db_mark_down(db);
+        fa_error_set(err, FA_ERR_UNAVAILABLE, "database_unavailable",
+                     "the database is unavailable, try again shortly", "connection lost");
+    } else if (sqlstate && strcmp(sqlstate, "23505") == 0) {
+        fa_error_set(err, FA_ERR_CONFLICT, "conflict", "the resource already exists", sqlstate);
+    } else if (sqlstate && strcmp(sqlstate, "57014") == 0) {
+        fa_error_set(err, FA_ERR_UNAVAILABLE, "database_timeout",
+                     "the database did not answer in time", sqlstate);
+    } else {
+        fa_log_error("db", "%s failed (sqlstate %s): %s", what, sqlstate ? sqlstate : "none",
+                     r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+        fa_error_set(err, FA_ERR_INTERNAL, "internal_error", "internal error", sqlstate);
+    }
+    PQclear(r);
+    return NULL;
+}
+
+PGresult *fa_db_exec_params(fa_db_t *db, fa_arena_t *arena, const char *statement, int count,
+                            const char *const *values, const int *lengths, const int *formats,
+                            fa_error_t *err)
+{
+    if (fa_db_ready(db, err) != FA_OK)
+        return NULL;
+    PGresult *r = PQexecPrepared(db->conn, statement, count, values, lengths, formats, 0);
+    return fa_db_check(db, arena, r, statement, err);
+}
+
+PGresult *fa_db_exec(fa_db_t *db, fa_arena_t *arena, const char *statement, int count,
+                     const char *const *values, fa_error_t *err)
+{
+    return fa_db_exec_params(db, arena, statement, count, values, NULL, NULL, err);
+}
+
+PGresult *fa_db_exec_sql(fa_db_t *db, fa_arena_t *arena, const char *sql, fa_error_t *err)
+{
+    if (fa_db_ready(db, err) != FA_OK)
+        return NULL;
+    return fa_db_check(db, arena, PQexec(db->conn, sql), "sql", err);
+}
+
+fa_status_t fa_db_transaction(fa_db_t *db, fa_arena_t *arena, fa_db_tx_fn fn, void *ctx,
+                              fa_error_t *err)
+{
+    if (!fa_db_exec_sql(db, arena, "BEGIN", err))
+        return err->status;
+    fa_status_t st = fn(db, arena, ctx, err);
+    if (st == FA_OK) {
+        if (fa_db_exec_sql(db, arena, "COMMIT", err))
+            return FA_OK;
+        return err->status;
+    }
+    /* Rolling back on a dead connection is moot: the server already did. */
+    if (db->state == FA_DB_CONNECTED) {
+        fa_error_t ignored;
+        fa_db_exec_sql(db, arena, "ROLLBACK", &ignored);
+    }
+    return st;
+}
+
+int fa_db_col(const PGresult *res, const char *name)
+{
+    int c = PQfnumber(res, name);
+    if (c < 0) {
+        fa_log_error("db", "result has no column %s", name);
+        abort();
+    }
+    return c;
+}
+
+const char *fa_db_value(const PGresult *res, int row, const char *column)
+{
+    int c = fa_db_col(res, column);
+    return PQgetisnull(res, row, c) ? NULL : PQgetvalue(res, row, c);
+}
+
+long long fa_db_value_ll(const PGresult *res, int row, const char *column, long long fallback)
+{
+    const char *v = fa_db_value(res, row, column);
+    return v ? strtoll(v, NULL, 10) : fallback;
+}
+
+PGconn *fa_db_conn(fa_db_t *db)
+{
+    return db->conn;
+}
+
+unsigned long fa_db_reconnects(const fa_db_t *db)
+{
+    return db->reconnects;
+}
+
+size_t fa_db_unprepared(const fa_db_t *db)
+{
+    return db->unprepared;
+}

@@ -1,0 +1,70 @@
+/* One libpq connection per worker. Modules register their prepared
+ * statements (data only, before fork); every (re)connect prepares all of them,
+ * so a statement never outlives its connection unprepared.
+ * Reconnect is a small state machine: CONNECTED -> (failure) -> DOWN ->
+ * (backoff elapsed) -> one bounded connect attempt -> CONNECTED or DOWN with a
+ * longer backoff. While DOWN, calls fail at once with FA_ERR_UNAVAILABLE
+ * ("database_unavailable"), so a request never waits on a dead database. */
+#ifndef FA_DB_DB_H
+#define FA_DB_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "core/arena.h"
+#include "core/status.h"
+
+typedef struct fa_db fa_db_t;
+
+typedef struct {
+    const char *name; /* "<module>_<verb>", e.g. "session_lookup" */
+    const char *sql;
+    int param_count;
+} fa_db_statement_t;
+
+/* Adds a module's statements to the process-wide list. Call before
+ * fa_db_create; the array must outlive the process (static const). */
+void fa_db_register(const fa_db_statement_t *statements, size_t count);
+
+/* Does not connect; the first fa_db_ready() does. */
+fa_db_t *fa_db_create(const char *conninfo);
+void fa_db_destroy(fa_db_t *db);
+
+/* Connected and prepared, or FA_ERR_UNAVAILABLE without waiting when the
+ * backoff has not elapsed. A connect attempt is bounded (500 ms). */
+fa_status_t fa_db_ready(fa_db_t *db, fa_error_t *err);
+
+/* Executes a registered statement with text parameters (NULL = SQL NULL).
+ * The result is released with the arena. Returns NULL and sets err on
+ * failure: FA_ERR_UNAVAILABLE when the connection broke (the worker
+ * reconnects later), FA_ERR_CONFLICT for a unique violation (23505),
+ * FA_ERR_INTERNAL otherwise (SQLSTATE in err->detail). */
+PGresult *fa_db_exec(fa_db_t *db, fa_arena_t *arena, const char *statement, int count,
+                     const char *const *values, fa_error_t *err);
+
+/* Same with explicit lengths/formats (binary bytea parameters). */
+PGresult *fa_db_exec_params(fa_db_t *db, fa_arena_t *arena, const char *statement, int count,
+                            const char *const *values, const int *lengths, const int *formats,
+                            fa_error_t *err);
+
+/* Unprepared SQL without parameters (BEGIN/COMMIT, LISTEN, maintenance). */
+PGresult *fa_db_exec_sql(fa_db_t *db, fa_arena_t *arena, const char *sql, fa_error_t *err);
+
+/* Runs fn inside BEGIN ... COMMIT; rolls back when fn returns non-OK or the
+ * commit fails. fn's error is passed through. Returns OK only after COMMIT
+ * succeeded, so a caller never reports a write that did not happen. */
+typedef fa_status_t (*fa_db_tx_fn)(fa_db_t *db, fa_arena_t *arena, void *ctx, fa_error_t *err);
+fa_status_t fa_db_transaction(fa_db_t *db, fa_arena_t *arena, fa_db_tx_fn fn, void *ctx,
+                              fa_error_t *err);
+
+/* Column helpers: a missing column is a programming error and aborts. */
+int fa_db_col(const PGresult *res, const char *name);
+const char *fa_db_value(const PGresult *res, int row, const char *column); /* NULL for SQL NULL */
+long long fa_db_value_ll(const PGresult *res, int row, const char *column, long long fallback);
+
+PGconn *fa_db_conn(fa_db_t *db); /* for LISTEN/NOTIFY in the job worker */
+unsigned long fa_db_reconnects(const fa_db_t *db);
+/* Registered statements the current schema rejected (0 when all prepared). */
+size_t fa_db_unprepared(const fa_db_t *db);
+
+#endif

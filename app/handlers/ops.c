@@ -1,0 +1,61 @@
+/* Owns: liveness, readiness and metrics rendering. /readyz is the one place
+ * that compares the database's schema version with the binary's. */
+#include "handlers/ops.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/metrics.h"
+#include "handlers/routes.h"
+
+void fa_handle_healthz(fa_ctx_t *ctx)
+{
+    static const char body[] = "{\"status\":\"ok\"}";
+    fa_response_json_raw(ctx->res, 200, body, sizeof(body) - 1);
+}
+
+/* Unprepared on purpose: it must work against a database whose schema is too
+ * old for our prepared statements, to say so. */
+void fa_handle_readyz(fa_ctx_t *ctx)
+{
+    fa_error_t err;
+    PGresult *r = fa_db_exec_sql(
+        ctx->db, ctx->arena,
+        "SELECT coalesce((SELECT max(version) FROM schema_migrations), 0) AS version", &err);
+    if (!r) {
+        if (err.status == FA_ERR_UNAVAILABLE) {
+            fa_response_error(ctx->res, &err);
+            return;
+        }
+        fa_response_error_status(ctx->res, FA_ERR_UNAVAILABLE, "schema_missing",
+                                 "the database has no schema_migrations table: run scripts/migrate");
+        return;
+    }
+    long long version = fa_db_value_ll(r, 0, "version", 0);
+    if (version != FA_SCHEMA_VERSION || fa_db_unprepared(ctx->db) > 0) {
+        json_t *body = json_pack("{s:s,s:s,s:I,s:i}", "error", "schema_mismatch", "message",
+                                 version < FA_SCHEMA_VERSION
+                                     ? "the database schema is older than this binary: run scripts/migrate"
+                                     : "the database schema does not match this binary",
+                                 "schemaVersion", version, "expectedSchemaVersion", FA_SCHEMA_VERSION);
+        fa_response_json(ctx->res, 503, body);
+        json_decref(body);
+        return;
+    }
+    json_t *body = json_pack("{s:s,s:I}", "status", "ready", "schemaVersion", version);
+    fa_response_json(ctx->res, 200, body);
+    json_decref(body);
+}
+
+void fa_handle_metrics(fa_ctx_t *ctx)
+{
+    const char **names = fa_arena_alloc(ctx->arena, fa_route_count * sizeof(*names));
+    for (size_t i = 0; i < fa_route_count; i++)
+        names[i] = fa_routes[i].name;
+    fa_buf_t out;
+    fa_buf_init(&out, ctx->arena, 8192);
+    fa_metrics_render(&out, names, fa_route_count);
+    fa_response_set_header(ctx->res, "Content-Type", "text/plain; version=0.0.4");
+    fa_buf_append(&ctx->res->body, out.data, out.len);
+    ctx->res->status = 200;
+}

@@ -1,0 +1,11 @@
+/* Operations endpoints: /healthz, /readyz, /metrics. */
+#ifndef FA_HANDLERS_OPS_H
+#define FA_HANDLERS_OPS_H
+
+#include "server/context.h"
+
+void fa_handle_healthz(fa_ctx_t *ctx);
+void fa_handle_readyz(fa_ctx_t *ctx);
+void fa_handle_metrics(fa_ctx_t *ctx);
+
+#endif

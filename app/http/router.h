@@ -1,0 +1,37 @@
+/* Method + path pattern routing. Patterns are literal segments and {name}
+ * parameters ("/v1/auth/sessions/{id}"); a parameter matches one non-empty
+ * segment. The route table lives in handlers/routes.c. */
+#ifndef FA_HTTP_ROUTER_H
+#define FA_HTTP_ROUTER_H
+
+#include <stddef.h>
+
+#include "core/arena.h"
+#include "core/str.h"
+#include "http/request.h"
+
+typedef struct fa_ctx fa_ctx_t;
+typedef void (*fa_handler_fn)(fa_ctx_t *ctx);
+
+typedef struct {
+    const char *method;  /* "GET", "POST", "DELETE", ... */
+    const char *pattern; /* "/v1/auth/sessions/{id}" */
+    fa_handler_fn handler;
+    const char *name; /* label for logs and metrics, e.g. "auth_sessions_revoke" */
+    unsigned flags;   /* handler-layer flags (see handlers/routes.h) */
+} fa_route_t;
+
+typedef enum {
+    FA_ROUTE_FOUND,
+    FA_ROUTE_NOT_FOUND,
+    FA_ROUTE_METHOD_NOT_ALLOWED,
+} fa_route_result_t;
+
+/* On FOUND: *out is the route and params holds its {name} values.
+ * On METHOD_NOT_ALLOWED: allow gets "GET, POST" (the methods that would match).
+ * HEAD matches a GET route. */
+fa_route_result_t fa_router_match(const fa_route_t *routes, size_t count, fa_str_t method,
+                                  fa_str_t path, fa_arena_t *arena, const fa_route_t **out,
+                                  fa_pairs_t *params, char *allow, size_t allow_len);
+
+#endif

@@ -1,0 +1,195 @@
+/* Owns: a worker's loop and the dispatch of one request: parse, request id,
+ * route, handler, response, log line, metrics. Never: lets anything of one
+ * request reach the next (the arena is reset and the context rebuilt). */
+#include "server/worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/metrics.h"
+#include "crypto/random.h"
+#include "handlers/routes.h"
+#include "http/fcgi.h"
+#include "server/services.h"
+
+static volatile sig_atomic_t fa_stop;
+static int fa_wake_pipe[2] = {-1, -1};
+
+static void fa_on_stop(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    fa_stop = 1;
+    ssize_t w = write(fa_wake_pipe[1], "x", 1);
+    (void)w;
+    errno = saved;
+}
+
+static void fa_install_signals(void)
+{
+    if (pipe2(fa_wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+        abort();
+    /* SA_RESTART: a stop must not break the request in flight; poll() still
+     * wakes because the handler writes to the wake-up pipe. */
+    struct sigaction sa = {.sa_handler = fa_on_stop, .sa_flags = SA_RESTART};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    sigset_t all;
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+}
+
+static double fa_monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A client's X-Request-Id is kept when it is short and plain, so it can be
+ * logged and echoed without escaping worries; otherwise we make one. */
+static const char *fa_request_id(fa_arena_t *arena, const fa_request_t *req)
+{
+    fa_str_t given = fa_request_header(req, "x-request-id");
+    if (given.ptr && given.len >= 1 && given.len <= 64 &&
+        strspn(fa_str_dup(arena, given),
+               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") == given.len)
+        return fa_str_dup(arena, given);
+    unsigned char raw[12];
+    fa_random_bytes(raw, sizeof(raw));
+    char *id = fa_arena_alloc(arena, sizeof(raw) * 2 + 1);
+    for (size_t i = 0; i < sizeof(raw); i++)
+        snprintf(id + i * 2, 3, "%02x", raw[i]);
+    return id;
+}
+
+/* Checks every request passes before any handler runs. */
+static fa_status_t fa_precheck(const fa_request_t *req, fa_error_t *err)
+{
+    /* Invariant 10: two Authorization headers is a smuggling attempt. */
+    if (fa_request_header_count(req, "authorization") > 1)
+        return fa_error_set(err, FA_ERR_BAD_REQUEST, "duplicate_authorization",
+                            "more than one Authorization header", NULL);
+    return FA_OK;
+}
+
+static void fa_route_request(fa_ctx_t *ctx, fa_body_reader_fn read_body, void *reader)
+{
+    fa_request_t *req = ctx->req;
+    char allow[128];
+    const fa_route_t *route = NULL;
+    fa_route_result_t m = fa_router_match(fa_routes, fa_route_count, req->method, req->path,
+                                          ctx->arena, &route, &req->route_params, allow,
+                                          sizeof(allow));
+    if (m == FA_ROUTE_NOT_FOUND) {
+        fa_response_error_status(ctx->res, FA_ERR_NOT_FOUND, "not_found", "no such endpoint");
+        return;
+    }
+    if (m == FA_ROUTE_METHOD_NOT_ALLOWED) {
+        fa_response_error_status(ctx->res, FA_ERR_METHOD, "method_not_allowed",
+                                 "method not allowed for this endpoint");
+        fa_response_set_header(ctx->res, "Allow", allow);
+        return;
+    }
+    ctx->route = route;
+    fa_error_t err;
+    if (req->content_length > 0 &&
+        read_body(reader, ctx->arena, req->content_length, &req->body, &err) != FA_OK) {
+        fa_response_error(ctx->res, &err);
+        return;
+    }
+    route->handler(ctx);
+}
+
+void fa_worker_dispatch(fa_worker_t *w, char *const *params, fa_body_reader_fn read_body,
+                        void *reader, fa_buf_t *out)
+{
+    double start = fa_monotonic();
+    fa_arena_t *arena = w->arena;
+    fa_request_t *req = fa_arena_calloc(arena, 1, sizeof(*req));
+    fa_response_t *res = fa_arena_calloc(arena, 1, sizeof(*res));
+    fa_response_init(res, arena);
+    fa_ctx_t ctx = {.worker = w, .config = w->config, .db = w->db, .arena = arena,
+                    .req = req, .res = res};
+
+    fa_error_t err;
+    fa_status_t st = fa_request_parse_params(req, arena, params, &err);
+    ctx.request_id = fa_request_id(arena, req);
+    fa_log_set_request_id(ctx.request_id);
+    if (st == FA_OK)
+        st = fa_precheck(req, &err);
+    if (st != FA_OK)
+        fa_response_error(res, &err);
+    else
+        fa_route_request(&ctx, read_body, reader);
+    fa_response_set_header(res, "X-Request-Id", ctx.request_id);
+    fa_response_serialize(res, out);
+
+    double elapsed = fa_monotonic() - start;
+    size_t route_index = ctx.route ? (size_t)(ctx.route - fa_routes) : fa_route_count;
+    fa_metrics_observe(route_index, res->status, elapsed);
+    fa_request_log_t line = {
+        .request_id = ctx.request_id,
+        .method = req->method.ptr ? fa_str_dup(arena, req->method) : "",
+        .route = ctx.route ? ctx.route->name : "unmatched",
+        .path = req->path.ptr ? fa_str_dup(arena, req->path) : "",
+        .status = res->status,
+        .duration_ms = elapsed * 1000.0,
+        .user_id = ctx.user_id,
+    };
+    fa_log_request(&line);
+    fa_log_set_request_id(NULL);
+}
+
+static fa_status_t fa_fcgi_body(void *reader, fa_arena_t *arena, size_t length, fa_str_t *out,
+                                fa_error_t *err)
+{
+    return fa_fcgi_read_body(reader, arena, length, out, err);
+}
+
+_Noreturn void fa_worker_main(const fa_config_t *config, int listen_fd, int index)
+{
+    fa_install_signals();
+    fa_metrics_bind_slot((size_t)index);
+    fa_worker_t w = {
+        .config = config,
+        .db = fa_db_create(config->database_url),
+        .arena = fa_arena_create(32 * 1024),
+        .index = index,
+    };
+    w.services = fa_services_create(config);
+    fa_fcgi_t *f = fa_fcgi_create(listen_fd);
+    fa_error_t ignored;
+    fa_db_ready(w.db, &ignored); /* connect early; a failure is retried per request */
+
+    while (!fa_stop) {
+        int rc = fa_fcgi_accept(f, fa_wake_pipe[0]);
+        if (rc < 0) {
+            fa_log_error("worker", "accept failed: %s", strerror(errno));
+            break;
+        }
+        if (rc == 0)
+            continue;
+        fa_buf_t out;
+        fa_buf_init(&out, w.arena, 4096);
+        fa_worker_dispatch(&w, fa_fcgi_params(f), fa_fcgi_body, f, &out);
+        fa_fcgi_write(f, out.data, out.len);
+        fa_fcgi_finish(f);
+        fa_arena_reset(w.arena);
+    }
+    fa_fcgi_destroy(f);
+    fa_services_destroy(w.services);
+    fa_db_destroy(w.db);
+    fa_arena_destroy(w.arena);
+    exit(0);
+}
