@@ -315,8 +315,9 @@ static bool fa_load_process(fa_loader_t *l, fa_config_t *cfg)
         return false;
     cfg->workers = (int)workers;
     const char *socket = fa_get(l, "FOUNDRY_AUTH_SOCKET");
-    if (socket && strcmp(socket, "-") != 0 && socket[0] != '/')
-        return fa_fail(l, "FOUNDRY_AUTH_SOCKET: must be an absolute path or '-' (inherit fd 0)");
+    if (socket && strcmp(socket, "-") != 0 && strcmp(socket, "systemd") != 0 && socket[0] != '/')
+        return fa_fail(l, "FOUNDRY_AUTH_SOCKET: must be an absolute path, '-' (inherit fd 0) "
+                          "or 'systemd' (socket activation)");
     cfg->socket_path = fa_dup_or(socket, "/run/foundry-auth/fcgi.sock");
     cfg->socket_group = fa_dup_or(fa_get(l, "FOUNDRY_AUTH_SOCKET_GROUP"), NULL);
     return fa_load_log_level(l, cfg) && fa_load_bool(l, "FOUNDRY_AUTH_DEV_MODE", &cfg->dev_mode);

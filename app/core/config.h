@@ -42,7 +42,7 @@ typedef struct {
     long cookie_cache_max_age; /* FOUNDRY_COOKIE_CACHE_MAX_AGE, 0 = off (default) */
     char *starter_repo;     /* FOUNDRY_STARTER_REPO owner/repo */
     int workers;            /* FOUNDRY_AUTH_WORKERS, default 2 */
-    char *socket_path;      /* FOUNDRY_AUTH_SOCKET; "-" = inherited socket on fd 0 */
+    char *socket_path; /* FOUNDRY_AUTH_SOCKET; "-" = inherited on fd 0, "systemd" = fd 3 */
     char *socket_group;     /* FOUNDRY_AUTH_SOCKET_GROUP: group that may connect (nginx's) */
     long drain_seconds;     /* FOUNDRY_AUTH_DRAIN_SECONDS, default 10 */
     long github_timeout_ms; /* FOUNDRY_GITHUB_TIMEOUT_MS total per call, default 5000 */

@@ -1,17 +1,50 @@
 /* Owns: the route table (method, pattern, handler, name, flags) and the list
- * of modules whose prepared statements a worker registers. */
+ * of modules whose prepared statements every worker prepares. */
 #include "handlers/routes.h"
 
+#include "auth/audit.h"
+#include "auth/oauth.h"
+#include "auth/session.h"
+#include "auth/signin.h"
+#include "handlers/app.h"
+#include "handlers/auth.h"
+#include "handlers/authn.h"
 #include "handlers/ops.h"
+#include "jobs/queue.h"
+#include "snapshot/selection.h"
+#include "snapshot/snapshot.h"
+
+#define SESSION FA_ROUTE_SESSION
+#define MUTATION FA_ROUTE_MUTATION
+#define OPTIONAL FA_ROUTE_OPTIONAL_SESSION
 
 const fa_route_t fa_routes[] = {
     {"GET", "/healthz", fa_handle_healthz, "healthz", 0},
     {"GET", "/readyz", fa_handle_readyz, "readyz", 0},
     {"GET", "/metrics", fa_handle_metrics, "metrics", 0},
+    {"GET", "/v1/auth/github/start", fa_handle_github_start, "auth_github_start", 0},
+    {"GET", "/v1/auth/github/callback", fa_handle_github_callback, "auth_github_callback", 0},
+    {"GET", "/v1/auth/session", fa_handle_session, "auth_session", SESSION},
+    {"GET", "/v1/auth/sessions", fa_handle_sessions_list, "auth_sessions_list", SESSION},
+    {"DELETE", "/v1/auth/sessions/{id}", fa_handle_session_revoke, "auth_sessions_revoke",
+     MUTATION},
+    {"POST", "/v1/auth/sign-out", fa_handle_sign_out, "auth_sign_out", MUTATION},
+    {"POST", "/v1/auth/sign-out-all", fa_handle_sign_out_all, "auth_sign_out_all", MUTATION},
+    {"GET", "/v1/auth/verify", fa_handle_verify, "auth_verify", OPTIONAL},
+    {"POST", "/v1/auth/dev/bootstrap", fa_handle_dev_bootstrap, "auth_dev_bootstrap", 0},
+    {"GET", "/v1/app/snapshot", fa_handle_snapshot, "app_snapshot", 0},
+    {"POST", "/v1/app/organizations/select", fa_handle_org_select, "app_org_select", MUTATION},
 };
 
 const size_t fa_route_count = sizeof(fa_routes) / sizeof(fa_routes[0]);
 
 void fa_routes_register_statements(void)
 {
+    fa_session_register_statements();
+    fa_audit_register_statements();
+    fa_jobs_register_statements();
+    fa_signin_register_statements();
+    fa_oauth_register_statements();
+    fa_selection_register_statements();
+    fa_snapshot_register_statements();
 }

@@ -24,7 +24,17 @@ struct fa_fcgi {
 int fa_fcgi_listen(const char *path, const char *group, char *err, size_t err_len)
 {
     if (strcmp(path, "-") == 0)
-        return 0;
+        return 0; /* spawn-fcgi and inetd style: the listening socket is fd 0 */
+    if (strcmp(path, "systemd") == 0) {
+        /* systemd socket activation hands over exactly one socket as fd 3. */
+        const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+        if (!fds || strcmp(fds, "1") != 0 || !pid || atol(pid) != (long)getpid()) {
+            snprintf(err, err_len, "FOUNDRY_AUTH_SOCKET=systemd: expected one socket from "
+                                   "systemd (LISTEN_FDS=1 for this pid)");
+            return -1;
+        }
+        return 3;
+    }
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     if (strlen(path) >= sizeof(addr.sun_path)) {
         snprintf(err, err_len, "FOUNDRY_AUTH_SOCKET: path too long");

@@ -54,12 +54,24 @@ typedef struct {
 
 /* Parses FastCGI params (a NULL-terminated array of "NAME=value" strings, as
  * libfcgi's envp) into req: method, path, headers, cookies, query, content
- * length. Does not read the body. On error req is partially filled and err
- * says why (400, 413 or 431). */
+ * length. Does not read the body. Everything kept is copied into the arena
+ * (NUL-terminated), so envp may go away first. HTTP_<NAME> params become headers ("x-request-id"),
+ * every duplicate kept; HTTP_PROXY is dropped (httpoxy). For other CGI
+ * variables the first occurrence wins. Cookie headers are all parsed into
+ * one list. On error req is partially filled and err says why:
+ *   431 header_too_large   a value, the total or the count over its limit
+ *   431 too_many_cookies   more than FA_MAX_COOKIES
+ *   400 bad_request        no REQUEST_METHOD, no or relative DOCUMENT_URI
+ *   400 path_too_long      path over FA_MAX_PATH (fa_status_t has no 414)
+ *   400 bad_encoding       path not UTF-8; query escape, NUL or UTF-8 error
+ *   400 too_many_parameters more than FA_MAX_QUERY_PARAMS
+ *   400 bad_content_length CONTENT_LENGTH not empty or 1*DIGIT
+ *   413 body_too_large     CONTENT_LENGTH over FA_MAX_BODY */
 fa_status_t fa_request_parse_params(fa_request_t *req, fa_arena_t *arena, char *const *envp,
                                     fa_error_t *err);
 
-/* First value, or FA_STR_NULL (ptr == NULL) when absent. */
+/* First value, or FA_STR_NULL (ptr == NULL) when absent. Header names
+ * compare without case; query, cookie and route names are exact. */
 fa_str_t fa_request_header(const fa_request_t *req, const char *lower_name);
 size_t fa_request_header_count(const fa_request_t *req, const char *lower_name);
 fa_str_t fa_request_query(const fa_request_t *req, const char *name);
@@ -73,24 +85,38 @@ size_t fa_pairs_count(const fa_pairs_t *pairs, const char *name);
 /* True when Content-Type's media type (parameters ignored, case-insensitive) is media. */
 bool fa_request_is_content_type(const fa_request_t *req, const char *media);
 
-/* application/x-www-form-urlencoded body or query string into pairs. */
+/* application/x-www-form-urlencoded body or query string into pairs, as the
+ * WHATWG URL urlencoded parser: split on '&', empty pieces skipped, '+' is a
+ * space (in query strings too), a piece without '=' has an empty value,
+ * names and values percent-decoded (see below), duplicates kept in order.
+ * More than max_pairs pieces: 400 too_many_parameters. */
 fa_status_t fa_parse_urlencoded(fa_arena_t *arena, fa_str_t input, size_t max_pairs,
                                 fa_pairs_t *out, fa_error_t *err);
 
-/* Cookie header value ("a=1; b=2") into pairs; at most max_cookies. */
+/* Cookie header value ("a=1; b=2") into pairs: split on ';', spaces trimmed,
+ * pieces without '=' or with an empty name skipped, one pair of DQUOTEs
+ * around a value stripped, nothing percent-decoded; duplicates kept in order;
+ * names and values are NUL-terminated copies. More than max_cookies:
+ * 431 too_many_cookies. */
 fa_status_t fa_parse_cookies(fa_arena_t *arena, fa_str_t header, size_t max_cookies,
                              fa_pairs_t *out, fa_error_t *err);
 
-/* Percent-decoding. Rejects a bad escape, a NUL byte and invalid UTF-8 in the
- * result (400 with code "bad_encoding"). plus_as_space for form encoding. */
+/* Percent-decoding into a NUL-terminated copy. Rejects a bad or truncated
+ * escape, a NUL byte (escaped or raw) and invalid UTF-8 in the result (400
+ * with code "bad_encoding"). plus_as_space for form encoding; otherwise '+'
+ * stays '+'. */
 fa_status_t fa_percent_decode(fa_arena_t *arena, fa_str_t in, bool plus_as_space, fa_str_t *out,
                               fa_error_t *err);
 
+/* Well-formed UTF-8 per RFC 3629: no overlong forms, surrogates or code
+ * points above U+10FFFF. */
 bool fa_utf8_valid(const char *s, size_t len);
 
-/* JSON body: requires Content-Type application/json (415 otherwise), an
- * object at the top, valid UTF-8, depth <= FA_MAX_JSON_DEPTH; the json_t is
- * released with the arena. */
+/* JSON body: requires Content-Type application/json (415
+ * unsupported_media_type otherwise), valid UTF-8 (400 bad_encoding), an
+ * object at the top, no duplicate keys, depth <= FA_MAX_JSON_DEPTH (400
+ * invalid_json, whose message never quotes the body); the json_t is
+ * released with req->arena, so callers must not decref it. */
 fa_status_t fa_request_json(const fa_request_t *req, json_t **out, fa_error_t *err);
 
 #endif

@@ -27,9 +27,15 @@ typedef enum {
     FA_ROUTE_METHOD_NOT_ALLOWED,
 } fa_route_result_t;
 
-/* On FOUND: *out is the route and params holds its {name} values.
- * On METHOD_NOT_ALLOWED: allow gets "GET, POST" (the methods that would match).
- * HEAD matches a GET route. */
+/* The first route in table order whose pattern and method match wins (list a
+ * literal segment before a {param} that would also match it). Paths compare
+ * byte for byte: "/x/" is not "/x", and an empty segment never matches.
+ * On FOUND: *out is the route and params holds its {name} values (verbatim
+ * NUL-terminated copies in arena). HEAD matches a GET route.
+ * On METHOD_NOT_ALLOWED: allow gets "GET, HEAD, POST" (the methods of the
+ * routes whose pattern matched, table order, each once, HEAD after GET); a
+ * method that does not fit in allow_len is left out. Otherwise *out is NULL,
+ * params is empty and allow is "". */
 fa_route_result_t fa_router_match(const fa_route_t *routes, size_t count, fa_str_t method,
                                   fa_str_t path, fa_arena_t *arena, const fa_route_t **out,
                                   fa_pairs_t *params, char *allow, size_t allow_len);

@@ -159,7 +159,7 @@ int fa_master_run(const fa_config_t *cfg)
                 fa_spawn(cfg, listen_fd, slots, i);
     }
     fa_drain(slots, count, cfg->drain_seconds);
-    if (strcmp(cfg->socket_path, "-") != 0)
+    if (cfg->socket_path[0] == '/')
         unlink(cfg->socket_path);
     close(listen_fd);
     fa_log_info("master", "stopped");

@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "crypto/random.h"
+#include "handlers/authn.h"
 #include "handlers/routes.h"
 #include "http/fcgi.h"
 #include "server/services.h"
@@ -108,7 +109,7 @@ static void fa_route_request(fa_ctx_t *ctx, fa_body_reader_fn read_body, void *r
         fa_response_error(ctx->res, &err);
         return;
     }
-    route->handler(ctx);
+    fa_authn_invoke(ctx);
 }
 
 void fa_worker_dispatch(fa_worker_t *w, char *const *params, fa_body_reader_fn read_body,

@@ -1,0 +1,59 @@
+/* The GitHub OAuth flow (PRODUCT.md section 4, invariants 2, 3 and 8). Owns
+ * the verification table.
+ *
+ * start: a CSPRNG state (stored only as its SHA-256), a PKCE S256 pair (the
+ * verifier stored encrypted), the sanitized returnTo, and a browser-binding
+ * cookie shared by every tab of one browser, so two tabs can sign in at once.
+ * callback: consumes the state once, only from the browser that started it,
+ * exchanges the code once (never retried), reads the GitHub user and commits
+ * the sign-in in one transaction. A duplicate callback from the same browser
+ * ends signed in with the session the first one created, without a second
+ * exchange. Every failure is a redirect to the sign-in page with authError. */
+#ifndef FA_AUTH_OAUTH_H
+#define FA_AUTH_OAUTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/str.h"
+#include "db/db.h"
+#include "server/services.h"
+
+#define FA_OAUTH_TTL_SECONDS 600
+
+typedef struct {
+    const char *location;       /* GitHub's authorize URL */
+    const char *binding_cookie; /* browser-binding value to set (new or refreshed) */
+} fa_oauth_start_result_t;
+
+typedef struct {
+    fa_str_t code;
+    fa_str_t state;
+    fa_str_t error;   /* GitHub's ?error= (e.g. access_denied) */
+    fa_str_t binding; /* the browser-binding cookie, FA_STR_NULL when absent */
+    const char *ip;
+    const char *user_agent;
+} fa_oauth_callback_t;
+
+typedef struct {
+    const char *location;       /* returnTo on success, the sign-in page on failure */
+    const char *auth_error;     /* NULL on success */
+    const char *session_cookie; /* the session cookie value on success */
+    long session_max_age;
+    int64_t user_id;
+    const char *session_id;
+} fa_oauth_result_t;
+
+void fa_oauth_register_statements(void);
+
+const char *fa_oauth_binding_cookie_name(const fa_config_t *cfg);
+
+fa_status_t fa_oauth_start(fa_db_t *db, fa_arena_t *arena, const fa_services_t *services,
+                           fa_str_t return_to, fa_str_t binding, fa_oauth_start_result_t *out,
+                           fa_error_t *err);
+
+/* Always fills out with a redirect; never reports a partial sign-in. */
+void fa_oauth_callback(fa_db_t *db, fa_arena_t *arena, const fa_services_t *services,
+                       const fa_oauth_callback_t *in, fa_oauth_result_t *out);
+
+#endif

@@ -1,0 +1,224 @@
+/* Owns: sessions, session_index, session_state. Never: stores or logs a
+ * token; only its SHA-256 reaches SQL, always as a bound binary parameter. */
+#include "auth/session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/random.h"
+#include "http/request.h"
+
+#define FA_ISO(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+#define FA_SESSION_SELECT                                                                       \
+    "SELECT s.user_id, s.id, " FA_ISO("s.expires_at") " AS expires_at, "                        \
+    FA_ISO("s.created_at") " AS created_at, "                                                   \
+    "extract(epoch FROM s.expires_at - now())::bigint AS expires_in, "                          \
+    "extract(epoch FROM now() - s.updated_at)::bigint AS age, "                                 \
+    "p.github_login AS login, u.name, u.email, u.image, p.role_label "                          \
+    "FROM session_index i "                                                                     \
+    "JOIN sessions s ON s.user_id = i.user_id AND s.id = i.session_id "                         \
+    "JOIN users u ON u.id = s.user_id "                                                         \
+    "LEFT JOIN user_profiles p ON p.user_id = s.user_id "                                       \
+    "WHERE i.token_hash = $1 AND s.expires_at > now()"
+
+static const fa_db_statement_t fa_session_statements[] = {
+    {"session_lookup", FA_SESSION_SELECT, 1},
+    {"session_lookup_locked", FA_SESSION_SELECT " FOR KEY SHARE OF s", 1},
+    {"session_extend",
+     "UPDATE sessions SET updated_at = now(), "
+     "expires_at = least(now() + make_interval(secs => $3::int), absolute_expires_at) "
+     "WHERE user_id = $1 AND id = $2::uuid "
+     "RETURNING " FA_ISO("expires_at") " AS expires_at, "
+     "extract(epoch FROM expires_at - now())::bigint AS expires_in",
+     3},
+    /* One statement: the session, its index row and its state row exist
+     * together or not at all (foreign keys are checked at statement end). */
+    {"session_create",
+     "WITH s AS (INSERT INTO sessions (user_id, id, expires_at, absolute_expires_at, ip, "
+     "user_agent) VALUES ($1, $2::uuid, now() + make_interval(secs => $3::int), "
+     "now() + make_interval(secs => $4::int), $5, $6) RETURNING user_id, id, expires_at, "
+     "created_at), "
+     "i AS (INSERT INTO session_index (token_hash, user_id, session_id) "
+     "SELECT $7::bytea, user_id, id FROM s), "
+     "st AS (INSERT INTO session_state (user_id, session_id) SELECT user_id, id FROM s) "
+     "SELECT " FA_ISO("expires_at") " AS expires_at, " FA_ISO("created_at") " AS created_at, "
+     "extract(epoch FROM expires_at - now())::bigint AS expires_in FROM s",
+     7},
+    {"session_revoke", "DELETE FROM sessions WHERE user_id = $1 AND id = $2::uuid RETURNING id",
+     2},
+    {"session_revoke_all", "DELETE FROM sessions WHERE user_id = $1", 1},
+    {"session_list",
+     "SELECT id, " FA_ISO("created_at") " AS created_at, " FA_ISO("updated_at")
+     " AS updated_at, " FA_ISO("expires_at") " AS expires_at, ip, user_agent "
+     "FROM sessions WHERE user_id = $1 AND expires_at > now() "
+     "ORDER BY created_at DESC LIMIT 100",
+     1},
+};
+
+void fa_session_register_statements(void)
+{
+    fa_db_register(fa_session_statements,
+                   sizeof(fa_session_statements) / sizeof(fa_session_statements[0]));
+}
+
+static const char *fa_user_id_text(fa_arena_t *arena, int64_t user_id)
+{
+    return fa_arena_sprintf(arena, "%lld", (long long)user_id);
+}
+
+static fa_status_t fa_session_query(fa_db_t *db, fa_arena_t *arena, const char *statement,
+                                    const fa_config_t *cfg, const uint8_t hash[FA_SHA256_LEN],
+                                    fa_session_t *out, fa_error_t *err)
+{
+    const char *values[1] = {(const char *)hash};
+    const int lengths[1] = {FA_SHA256_LEN};
+    const int formats[1] = {1};
+    PGresult *r = fa_db_exec_params(db, arena, statement, 1, values, lengths, formats, err);
+    if (!r)
+        return err->status;
+    if (PQntuples(r) != 1)
+        return fa_error_set(err, FA_ERR_UNAUTHORIZED, "unauthenticated", "no valid session",
+                            "no such session");
+    memset(out, 0, sizeof(*out));
+    out->user_id = fa_db_value_ll(r, 0, "user_id", 0);
+    out->id = fa_db_value(r, 0, "id");
+    out->expires_at = fa_db_value(r, 0, "expires_at");
+    out->created_at = fa_db_value(r, 0, "created_at");
+    out->expires_in = (long)fa_db_value_ll(r, 0, "expires_in", 0);
+    out->needs_refresh = fa_db_value_ll(r, 0, "age", 0) >= cfg->session_update_age;
+    out->login = fa_db_value(r, 0, "login");
+    out->name = fa_db_value(r, 0, "name");
+    out->email = fa_db_value(r, 0, "email");
+    out->image = fa_db_value(r, 0, "image");
+    out->role_label = fa_db_value(r, 0, "role_label");
+    memcpy(out->token_hash, hash, FA_SHA256_LEN);
+    return FA_OK;
+}
+
+fa_status_t fa_session_load(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
+                            const uint8_t hash[FA_SHA256_LEN], fa_session_t *out, fa_error_t *err)
+{
+    return fa_session_query(db, arena, "session_lookup", cfg, hash, out, err);
+}
+
+fa_status_t fa_session_load_locked(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
+                                   const uint8_t hash[FA_SHA256_LEN], fa_session_t *out,
+                                   fa_error_t *err)
+{
+    return fa_session_query(db, arena, "session_lookup_locked", cfg, hash, out, err);
+}
+
+fa_status_t fa_session_extend(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
+                              fa_session_t *s, fa_error_t *err)
+{
+    const char *values[3] = {fa_user_id_text(arena, s->user_id), s->id,
+                             fa_arena_sprintf(arena, "%ld", cfg->session_ttl)};
+    PGresult *r = fa_db_exec(db, arena, "session_extend", 3, values, err);
+    if (!r)
+        return err->status;
+    if (PQntuples(r) != 1)
+        return fa_error_set(err, FA_ERR_UNAUTHORIZED, "unauthenticated", "no valid session",
+                            "session vanished during extension");
+    s->expires_at = fa_db_value(r, 0, "expires_at");
+    s->expires_in = (long)fa_db_value_ll(r, 0, "expires_in", 0);
+    s->needs_refresh = false;
+    return FA_OK;
+}
+
+/* Header text bound for a text column: valid UTF-8 (else dropped) and cut at
+ * a character boundary to the column's limit. */
+static const char *fa_session_clip(fa_arena_t *arena, const char *text, size_t max)
+{
+    if (!text)
+        return NULL;
+    size_t len = strlen(text);
+    if (len > max) {
+        len = max;
+        while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
+            len--;
+    }
+    if (!fa_utf8_valid(text, len))
+        return NULL;
+    return fa_arena_strndup(arena, text, len);
+}
+
+fa_status_t fa_session_create(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
+                              const fa_signing_keys_t *keys, const fa_session_params_t *params,
+                              char **client_value, fa_session_t *out, fa_error_t *err)
+{
+    char id[FA_UUID_STR_LEN + 1];
+    fa_random_uuid_v4(id);
+    uint8_t hash[FA_SHA256_LEN];
+    fa_signed_token_create(keys, arena, client_value, hash);
+    long ttl = cfg->session_ttl < cfg->session_max_age ? cfg->session_ttl : cfg->session_max_age;
+    const char *values[7] = {
+        fa_user_id_text(arena, params->user_id),
+        id,
+        fa_arena_sprintf(arena, "%ld", ttl),
+        fa_arena_sprintf(arena, "%ld", cfg->session_max_age),
+        fa_session_clip(arena, params->ip, 64),
+        fa_session_clip(arena, params->user_agent, 512),
+        (const char *)hash,
+    };
+    const int lengths[7] = {0, 0, 0, 0, 0, 0, FA_SHA256_LEN};
+    const int formats[7] = {0, 0, 0, 0, 0, 0, 1};
+    PGresult *r = fa_db_exec_params(db, arena, "session_create", 7, values, lengths, formats, err);
+    if (!r)
+        return err->status;
+    memset(out, 0, sizeof(*out));
+    out->user_id = params->user_id;
+    out->id = fa_arena_strdup(arena, id);
+    out->expires_at = fa_db_value(r, 0, "expires_at");
+    out->created_at = fa_db_value(r, 0, "created_at");
+    out->expires_in = (long)fa_db_value_ll(r, 0, "expires_in", 0);
+    memcpy(out->token_hash, hash, FA_SHA256_LEN);
+    return FA_OK;
+}
+
+fa_status_t fa_session_revoke(fa_db_t *db, fa_arena_t *arena, int64_t user_id,
+                              const char *session_id, fa_error_t *err)
+{
+    if (!fa_session_id_valid(session_id, strlen(session_id)))
+        return fa_error_set(err, FA_ERR_NOT_FOUND, "session_not_found", "no such session",
+                            NULL);
+    const char *values[2] = {fa_user_id_text(arena, user_id), session_id};
+    PGresult *r = fa_db_exec(db, arena, "session_revoke", 2, values, err);
+    if (!r)
+        return err->status;
+    if (PQntuples(r) != 1)
+        return fa_error_set(err, FA_ERR_NOT_FOUND, "session_not_found", "no such session",
+                            NULL);
+    return FA_OK;
+}
+
+fa_status_t fa_session_revoke_all(fa_db_t *db, fa_arena_t *arena, int64_t user_id, long *count,
+                                  fa_error_t *err)
+{
+    const char *values[1] = {fa_user_id_text(arena, user_id)};
+    PGresult *r = fa_db_exec(db, arena, "session_revoke_all", 1, values, err);
+    if (!r)
+        return err->status;
+    *count = strtol(PQcmdTuples(r), NULL, 10);
+    return FA_OK;
+}
+
+PGresult *fa_session_list(fa_db_t *db, fa_arena_t *arena, int64_t user_id, fa_error_t *err)
+{
+    const char *values[1] = {fa_user_id_text(arena, user_id)};
+    return fa_db_exec(db, arena, "session_list", 1, values, err);
+}
+
+bool fa_session_id_valid(const char *id, size_t len)
+{
+    if (len != FA_UUID_STR_LEN)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        char c = id[i];
+        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return false;
+    }
+    return true;
+}

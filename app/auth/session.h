@@ -1,0 +1,86 @@
+/* Sessions and the session index (PRODUCT.md sections 3 and 5). Owns the
+ * sessions, session_index and session_state tables.
+ *
+ * The client holds `token.signature`; the database holds SHA-256(token) in
+ * session_index, never the token. A session check is one prepared statement
+ * joining session_index, sessions, users and user_profiles by that hash.
+ * Creation and removal touch sessions and session_index in one statement or
+ * transaction, and the foreign keys cascade, so the index and the sessions
+ * never disagree. */
+#ifndef FA_AUTH_SESSION_H
+#define FA_AUTH_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "crypto/hash.h"
+#include "crypto/signed_token.h"
+#include "db/db.h"
+
+typedef struct {
+    int64_t user_id;
+    const char *id; /* public uuid */
+    const char *expires_at; /* ISO 8601 UTC */
+    const char *created_at;
+    long expires_in;        /* seconds from now */
+    bool needs_refresh;     /* sliding expiry due (older than the update age) */
+    uint8_t token_hash[FA_SHA256_LEN];
+    /* The user, from the same round trip. */
+    const char *login;
+    const char *name;
+    const char *email;
+    const char *image;
+    const char *role_label;
+} fa_session_t;
+
+typedef struct {
+    int64_t user_id;
+    const char *ip;
+    const char *user_agent;
+} fa_session_params_t;
+
+void fa_session_register_statements(void);
+
+/* Looks the session up by the hash of a verified token: one round trip.
+ * FA_ERR_UNAUTHORIZED when there is none or it expired. */
+fa_status_t fa_session_load(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
+                            const uint8_t hash[FA_SHA256_LEN], fa_session_t *out, fa_error_t *err);
+
+/* Inside a transaction: the same lookup with FOR KEY SHARE on the session
+ * row. A concurrent revoke (DELETE) waits for us or we see it gone, so no
+ * write made with a revoked token commits after the revocation did
+ * (invariant 1). */
+fa_status_t fa_session_load_locked(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
+                                   const uint8_t hash[FA_SHA256_LEN], fa_session_t *out,
+                                   fa_error_t *err);
+
+/* Sliding expiry: pushes expires_at to now + ttl, capped by the absolute
+ * lifetime, and updates *s. At most once per update age (the caller checks
+ * needs_refresh). */
+fa_status_t fa_session_extend(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
+                              fa_session_t *s, fa_error_t *err);
+
+/* Inside the caller's transaction: a new session (fresh uuid, fresh token)
+ * with its index and state rows, in one statement. *client_value is what the
+ * cookie carries. */
+fa_status_t fa_session_create(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
+                              const fa_signing_keys_t *keys, const fa_session_params_t *params,
+                              char **client_value, fa_session_t *out, fa_error_t *err);
+
+/* Deletes one session of the user (index and state cascade). FA_ERR_NOT_FOUND
+ * when the user has no such session. */
+fa_status_t fa_session_revoke(fa_db_t *db, fa_arena_t *arena, int64_t user_id,
+                              const char *session_id, fa_error_t *err);
+/* Deletes every session of the user; *count says how many. */
+fa_status_t fa_session_revoke_all(fa_db_t *db, fa_arena_t *arena, int64_t user_id, long *count,
+                                  fa_error_t *err);
+
+/* The user's live sessions, newest first: a result with columns id,
+ * created_at, updated_at, expires_at, ip, user_agent. */
+PGresult *fa_session_list(fa_db_t *db, fa_arena_t *arena, int64_t user_id, fa_error_t *err);
+
+/* True when the text is a canonical lower-case uuid (checked before SQL). */
+bool fa_session_id_valid(const char *id, size_t len);
+
+#endif

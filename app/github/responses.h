@@ -1,0 +1,40 @@
+/* Internal to app/github: GitHub's JSON answers to our structs (jansson), and
+ * the checks on values that go back into HTTP headers. The parsers never
+ * copy input text into an error, so a token in a malformed body cannot leak
+ * into a log. fa_github_parse_tokens is declared in github/client.h. */
+#ifndef FA_GITHUB_RESPONSES_H
+#define FA_GITHUB_RESPONSES_H
+
+#include <stdbool.h>
+
+#include "core/str.h"
+#include "github/client.h"
+
+/* RFC 6750 b64token, 1..FA_GITHUB_MAX_TOKEN bytes: safe in an Authorization
+ * header (no space, no CR/LF). */
+#define FA_GITHUB_MAX_TOKEN 1024
+bool fa_github_token_valid(const char *token);
+
+fa_status_t fa_github_parse_user(fa_arena_t *arena, fa_str_t body, fa_github_user_t *out,
+                                 fa_error_t *err);
+
+/* The primary entry of a /user/emails array; *email NULL when none. */
+fa_status_t fa_github_parse_primary_email(fa_arena_t *arena, fa_str_t body, char **email,
+                                          bool *verified, fa_error_t *err);
+
+/* Organizations collected over pages, in first-seen order, without repeats. */
+typedef struct {
+    fa_github_org_t *items;
+    size_t count;
+    size_t cap;
+} fa_github_org_list_t;
+
+/* Appends the orgs of one /user/orgs page, skipping ids already in list. On
+ * failure list may hold part of the page; the caller discards it. */
+fa_status_t fa_github_parse_orgs_page(fa_arena_t *arena, fa_str_t body, fa_github_org_list_t *list,
+                                      fa_error_t *err);
+
+/* Fills err with github_bad_response and a log-only detail (no input text). */
+fa_status_t fa_github_bad_response(fa_error_t *err, const char *detail);
+
+#endif

@@ -1,0 +1,303 @@
+/* Owns: the /v1/auth routes: parse, call the auth modules, render. Browser
+ * routes (start, callback) always answer with a redirect, never a JSON page. */
+#include "handlers/auth.h"
+
+#include <string.h>
+
+#include "auth/audit.h"
+#include "auth/oauth.h"
+#include "auth/signin.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "handlers/authn.h"
+#include "server/services.h"
+
+static const fa_services_t *fa_services(const fa_ctx_t *ctx)
+{
+    return ctx->worker->services;
+}
+
+/* A parameter given twice is ambiguous: treat it as absent. */
+static fa_str_t fa_single_query(const fa_ctx_t *ctx, const char *name)
+{
+    return fa_request_query_count(ctx->req, name) == 1 ? fa_request_query(ctx->req, name)
+                                                       : FA_STR_NULL;
+}
+
+static fa_str_t fa_single_cookie(const fa_ctx_t *ctx, const char *name)
+{
+    return fa_request_cookie_count(ctx->req, name) == 1 ? fa_request_cookie(ctx->req, name)
+                                                        : FA_STR_NULL;
+}
+
+static const char *fa_client_ip(const fa_ctx_t *ctx)
+{
+    return ctx->req->remote_addr.ptr ? fa_str_dup(ctx->arena, ctx->req->remote_addr) : NULL;
+}
+
+static const char *fa_user_agent(const fa_ctx_t *ctx)
+{
+    fa_str_t ua = fa_request_header(ctx->req, "user-agent");
+    return ua.ptr ? fa_str_dup(ctx->arena, ua) : NULL;
+}
+
+static void fa_set_binding_cookie(fa_ctx_t *ctx, const char *value)
+{
+    fa_cookie_t cookie = {
+        .name = fa_oauth_binding_cookie_name(ctx->config),
+        .value = value,
+        .path = "/",
+        .max_age = FA_OAUTH_TTL_SECONDS,
+        .secure = ctx->config->secure_cookies,
+        .http_only = true,
+        .same_site = FA_SAMESITE_LAX, /* sent on GitHub's top-level redirect back */
+    };
+    fa_response_set_cookie(ctx->res, &cookie);
+}
+
+static void fa_redirect_sign_in_error(fa_ctx_t *ctx, const char *code)
+{
+    fa_response_redirect(ctx->res, 302,
+                         fa_arena_sprintf(ctx->arena, "%s?authError=%s",
+                                          ctx->config->sign_in_path, code));
+}
+
+void fa_handle_github_start(fa_ctx_t *ctx)
+{
+    fa_oauth_start_result_t started;
+    fa_error_t err;
+    fa_str_t binding = fa_single_cookie(ctx, fa_oauth_binding_cookie_name(ctx->config));
+    if (fa_oauth_start(ctx->db, ctx->arena, fa_services(ctx), fa_single_query(ctx, "returnTo"),
+                       binding, &started, &err) != FA_OK) {
+        fa_redirect_sign_in_error(ctx, err.status == FA_ERR_UNAVAILABLE ? "service_unavailable"
+                                                                        : "server_error");
+        return;
+    }
+    fa_set_binding_cookie(ctx, started.binding_cookie);
+    fa_response_redirect(ctx->res, 302, started.location);
+}
+
+/* Invariant 8: a speculative prefetch must not spend the single-use code. */
+static bool fa_is_prefetch(const fa_request_t *req)
+{
+    fa_str_t purpose = fa_request_header(req, "sec-purpose");
+    if (!purpose.ptr)
+        purpose = fa_request_header(req, "purpose");
+    return purpose.ptr && memmem(purpose.ptr, purpose.len, "prefetch", 8) != NULL;
+}
+
+void fa_handle_github_callback(fa_ctx_t *ctx)
+{
+    if (fa_is_prefetch(ctx->req)) {
+        fa_response_empty(ctx->res, 503);
+        fa_response_set_header(ctx->res, "Retry-After", "0");
+        return;
+    }
+    fa_oauth_callback_t in = {
+        .code = fa_single_query(ctx, "code"),
+        .state = fa_single_query(ctx, "state"),
+        .error = fa_single_query(ctx, "error"),
+        .binding = fa_single_cookie(ctx, fa_oauth_binding_cookie_name(ctx->config)),
+        .ip = fa_client_ip(ctx),
+        .user_agent = fa_user_agent(ctx),
+    };
+    fa_oauth_result_t out;
+    fa_oauth_callback(ctx->db, ctx->arena, fa_services(ctx), &in, &out);
+    if (out.session_cookie) {
+        ctx->user_id = out.user_id;
+        fa_authn_set_session_cookie(ctx, out.session_cookie, out.session_max_age);
+    }
+    fa_response_redirect(ctx->res, 302, out.location);
+}
+
+static json_t *fa_user_json(const fa_session_t *s)
+{
+    char id[24];
+    snprintf(id, sizeof(id), "%lld", (long long)s->user_id);
+    return json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?}", "id", id, "login", s->login, "name",
+                     s->name, "email", s->email, "avatarUrl", s->image, "roleLabel",
+                     s->role_label);
+}
+
+static json_t *fa_session_json(const fa_session_t *s)
+{
+    char id[24];
+    snprintf(id, sizeof(id), "%lld", (long long)s->user_id);
+    return json_pack("{s:s,s:s,s:s?,s:s?}", "id", s->id, "userId", id, "createdAt",
+                     s->created_at, "expiresAt", s->expires_at);
+}
+
+void fa_handle_session(fa_ctx_t *ctx)
+{
+    fa_session_t *s = fa_authn_session(ctx);
+    json_t *body = json_pack("{s:o,s:o}", "session", fa_session_json(s), "user", fa_user_json(s));
+    fa_response_json(ctx->res, 200, body);
+    json_decref(body);
+}
+
+void fa_handle_sessions_list(fa_ctx_t *ctx)
+{
+    fa_session_t *s = fa_authn_session(ctx);
+    fa_error_t err;
+    PGresult *r = fa_session_list(ctx->db, ctx->arena, s->user_id, &err);
+    if (!r) {
+        fa_response_error(ctx->res, &err);
+        return;
+    }
+    json_t *list = json_array();
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *id = fa_db_value(r, i, "id");
+        json_array_append_new(
+            list, json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?,s:b}", "id", id, "createdAt",
+                            fa_db_value(r, i, "created_at"), "updatedAt",
+                            fa_db_value(r, i, "updated_at"), "expiresAt",
+                            fa_db_value(r, i, "expires_at"), "ip", fa_db_value(r, i, "ip"),
+                            "userAgent", fa_db_value(r, i, "user_agent"), "current",
+                            strcmp(id, s->id) == 0));
+    }
+    json_t *body = json_pack("{s:o}", "sessions", list);
+    fa_response_json(ctx->res, 200, body);
+    json_decref(body);
+}
+
+static bool fa_audit_or_fail(fa_ctx_t *ctx, const char *event, const char *session_id,
+                             json_t *detail)
+{
+    fa_session_t *s = fa_authn_session(ctx);
+    fa_error_t err;
+    fa_status_t st = fa_audit_record(ctx->db, ctx->arena, event, s->user_id, session_id, s->login,
+                                     fa_client_ip(ctx), detail, &err);
+    json_decref(detail);
+    if (st != FA_OK)
+        fa_response_error(ctx->res, &err);
+    return st == FA_OK;
+}
+
+/* Invariant 1: these run inside the mutation transaction; the response is
+ * sent only after it committed (handlers/authn.c). */
+void fa_handle_session_revoke(fa_ctx_t *ctx)
+{
+    fa_session_t *s = fa_authn_session(ctx);
+    fa_str_t id = fa_request_route_param(ctx->req, "id");
+    const char *session_id = fa_str_dup(ctx->arena, id);
+    fa_error_t err;
+    if (fa_session_revoke(ctx->db, ctx->arena, s->user_id, session_id, &err) != FA_OK) {
+        fa_response_error(ctx->res, &err);
+        return;
+    }
+    if (!fa_audit_or_fail(ctx, "session_revoked", session_id, NULL))
+        return;
+    fa_metrics_inc(FA_METRIC_REVOKE);
+    if (strcmp(session_id, s->id) == 0)
+        fa_authn_clear_session_cookie(ctx);
+    fa_response_empty(ctx->res, 204);
+}
+
+void fa_handle_sign_out(fa_ctx_t *ctx)
+{
+    fa_session_t *s = fa_authn_session(ctx);
+    fa_error_t err;
+    if (fa_session_revoke(ctx->db, ctx->arena, s->user_id, s->id, &err) != FA_OK) {
+        fa_response_error(ctx->res, &err);
+        return;
+    }
+    if (!fa_audit_or_fail(ctx, "sign_out", s->id, NULL))
+        return;
+    fa_metrics_inc(FA_METRIC_SIGNOUT);
+    fa_authn_clear_session_cookie(ctx);
+    fa_response_empty(ctx->res, 204);
+}
+
+void fa_handle_sign_out_all(fa_ctx_t *ctx)
+{
+    fa_session_t *s = fa_authn_session(ctx);
+    fa_error_t err;
+    long count = 0;
+    if (fa_session_revoke_all(ctx->db, ctx->arena, s->user_id, &count, &err) != FA_OK) {
+        fa_response_error(ctx->res, &err);
+        return;
+    }
+    if (!fa_audit_or_fail(ctx, "sign_out_all", s->id, json_pack("{s:i}", "sessions", (int)count)))
+        return;
+    fa_metrics_inc(FA_METRIC_SIGNOUT);
+    fa_authn_clear_session_cookie(ctx);
+    json_t *body = json_pack("{s:i}", "revoked", (int)count);
+    fa_response_json(ctx->res, 200, body);
+    json_decref(body);
+}
+
+/* nginx auth_request: 200 with identity headers or 401, never a body, never
+ * another status nginx would turn into a 500 — except a database outage,
+ * which is an error and not a verdict about the caller. */
+void fa_handle_verify(fa_ctx_t *ctx)
+{
+    fa_session_t *s = fa_authn_session(ctx);
+    if (!s) {
+        fa_response_empty(ctx->res, 401);
+        return;
+    }
+    fa_response_empty(ctx->res, 200);
+    fa_response_set_header(ctx->res, "X-Auth-User-Id",
+                           fa_arena_sprintf(ctx->arena, "%lld", (long long)s->user_id));
+    if (s->login)
+        fa_response_set_header(ctx->res, "X-Auth-User-Login", s->login);
+    fa_response_set_header(ctx->res, "X-Auth-Session-Id", s->id);
+}
+
+/* Dev mode only: a session from a raw GitHub token, for local tools. */
+void fa_handle_dev_bootstrap(fa_ctx_t *ctx)
+{
+    if (!ctx->config->dev_mode) {
+        fa_response_error_status(ctx->res, FA_ERR_NOT_FOUND, "not_found", "no such endpoint");
+        return;
+    }
+    json_t *body;
+    fa_error_t err;
+    if (fa_request_json(ctx->req, &body, &err) != FA_OK) {
+        fa_response_error(ctx->res, &err);
+        return;
+    }
+    const char *token = json_string_value(json_object_get(body, "githubToken"));
+    if (!token || !*token || strlen(token) > 255) {
+        fa_response_error_status(ctx->res, FA_ERR_UNPROCESSABLE, "invalid_github_token",
+                                 "githubToken must be a GitHub access token");
+        return;
+    }
+    const fa_services_t *services = fa_services(ctx);
+    fa_github_user_t user;
+    if (fa_github_get_user(services->github, ctx->arena, token, &user, &err) != FA_OK) {
+        if (err.code && strcmp(err.code, "github_unauthorized") == 0)
+            fa_response_error_status(ctx->res, FA_ERR_UNAUTHORIZED, "invalid_github_token",
+                                     "GitHub did not accept this token");
+        else
+            fa_response_error(ctx->res, &err);
+        return;
+    }
+    bool verified = false;
+    if (!user.email) {
+        char *email = NULL;
+        if (fa_github_primary_email(services->github, ctx->arena, token, &email, &verified,
+                                    &err) == FA_OK)
+            user.email = email;
+    }
+    fa_signin_t signin = {.user = &user, .email_verified = verified, .access_token = token,
+                          .ip = fa_client_ip(ctx), .user_agent = fa_user_agent(ctx),
+                          .method = "dev_bootstrap"};
+    char *client_value;
+    fa_session_t session;
+    if (fa_signin_commit(ctx->db, ctx->arena, services, &signin, &client_value, &session, &err) !=
+        FA_OK) {
+        fa_response_error(ctx->res, &err);
+        return;
+    }
+    session.login = user.login;
+    session.name = user.name;
+    session.email = user.email;
+    session.image = user.avatar_url;
+    ctx->user_id = session.user_id;
+    fa_authn_set_session_cookie(ctx, client_value, session.expires_in);
+    json_t *out = json_pack("{s:o,s:o}", "session", fa_session_json(&session), "user",
+                            fa_user_json(&session));
+    fa_response_json(ctx->res, 200, out);
+    json_decref(out);
+}

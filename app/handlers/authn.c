@@ -1,0 +1,205 @@
+/* Owns: turning a request's credentials into a session, the CSRF rule and
+ * the mutation transaction. Never: logs a token or lets a failed signature
+ * reach the database. */
+#include "handlers/authn.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "core/log.h"
+#include "server/services.h"
+
+typedef enum { FA_CRED_NONE, FA_CRED_COOKIE, FA_CRED_BEARER, FA_CRED_INVALID } fa_cred_kind_t;
+
+typedef struct {
+    fa_cred_kind_t kind;
+    uint8_t hash[FA_SHA256_LEN];
+} fa_credential_t;
+
+const char *fa_authn_cookie_name(const fa_config_t *cfg)
+{
+    return cfg->secure_cookies ? "__Host-foundry_session" : "foundry_session";
+}
+
+/* Bearer wins over the cookie; two session cookies (cookie tossing, or nginx
+ * passing duplicates) count as no credential at all. */
+static fa_credential_t fa_read_credential(const fa_ctx_t *ctx)
+{
+    fa_credential_t c = {FA_CRED_NONE, {0}};
+    const fa_request_t *req = ctx->req;
+    fa_str_t value = FA_STR_NULL;
+    fa_str_t auth = fa_request_header(req, "authorization");
+    if (auth.ptr) {
+        if (auth.len < 7 || strncasecmp(auth.ptr, "Bearer ", 7) != 0) {
+            c.kind = FA_CRED_INVALID;
+            return c;
+        }
+        value = fa_str_trim((fa_str_t){auth.ptr + 7, auth.len - 7});
+        c.kind = FA_CRED_BEARER;
+    } else {
+        const char *name = fa_authn_cookie_name(ctx->config);
+        size_t n = fa_request_cookie_count(req, name);
+        if (n == 0)
+            return c;
+        if (n > 1) {
+            c.kind = FA_CRED_INVALID;
+            return c;
+        }
+        value = fa_request_cookie(req, name);
+        c.kind = FA_CRED_COOKIE;
+    }
+    if (!fa_signed_token_verify(&ctx->worker->services->session_keys, value, c.hash))
+        c.kind = FA_CRED_INVALID;
+    return c;
+}
+
+static void fa_unauthenticated(fa_ctx_t *ctx)
+{
+    fa_response_error_status(ctx->res, FA_ERR_UNAUTHORIZED, "unauthenticated",
+                             "sign in to continue");
+    fa_response_set_header(ctx->res, "WWW-Authenticate", "Bearer realm=\"foundry-auth\"");
+}
+
+/* CSRF: a cookie rides along on cross-site requests, a bearer token does not. */
+static bool fa_csrf_ok(fa_ctx_t *ctx)
+{
+    fa_str_t origin = fa_request_header(ctx->req, "origin");
+    if (!origin.ptr || fa_request_header_count(ctx->req, "origin") != 1 ||
+        !fa_config_is_trusted_origin(ctx->config, origin.ptr, origin.len)) {
+        fa_response_error_status(ctx->res, FA_ERR_FORBIDDEN, "untrusted_origin",
+                                 "this request must come from a trusted origin");
+        return false;
+    }
+    if (!fa_request_is_content_type(ctx->req, "application/json")) {
+        fa_response_error_status(ctx->res, FA_ERR_UNSUPPORTED_TYPE, "unsupported_media_type",
+                                 "send Content-Type: application/json");
+        return false;
+    }
+    return true;
+}
+
+void fa_authn_set_session_cookie(fa_ctx_t *ctx, const char *value, long max_age)
+{
+    fa_cookie_t cookie = {
+        .name = fa_authn_cookie_name(ctx->config),
+        .value = value,
+        .path = "/",
+        .max_age = max_age > 0 ? max_age : 0,
+        .secure = ctx->config->secure_cookies,
+        .http_only = true,
+        .same_site = FA_SAMESITE_LAX,
+    };
+    fa_response_set_cookie(ctx->res, &cookie);
+}
+
+void fa_authn_clear_session_cookie(fa_ctx_t *ctx)
+{
+    fa_authn_set_session_cookie(ctx, "", 0);
+}
+
+bool fa_authn_token_hash(const fa_ctx_t *ctx, uint8_t hash[FA_SHA256_LEN], bool *from_cookie)
+{
+    fa_credential_t cred = fa_read_credential(ctx);
+    if (cred.kind != FA_CRED_COOKIE && cred.kind != FA_CRED_BEARER)
+        return false;
+    memcpy(hash, cred.hash, FA_SHA256_LEN);
+    *from_cookie = cred.kind == FA_CRED_COOKIE;
+    return true;
+}
+
+fa_session_t *fa_authn_session(const fa_ctx_t *ctx)
+{
+    return ctx->session;
+}
+
+/* Sliding expiry on reads: at most once per update age, and the cookie
+ * follows so the browser keeps it as long as the server does. */
+void fa_authn_slide(fa_ctx_t *ctx, fa_session_t *s, bool from_cookie)
+{
+    if (!s->needs_refresh)
+        return;
+    fa_error_t err;
+    if (fa_session_extend(ctx->db, ctx->arena, ctx->config, s, &err) != FA_OK)
+        return; /* the session stays valid until its current expiry */
+    if (from_cookie) {
+        fa_str_t v = fa_request_cookie(ctx->req, fa_authn_cookie_name(ctx->config));
+        fa_authn_set_session_cookie(ctx, fa_str_dup(ctx->arena, v), s->expires_in);
+    }
+}
+
+typedef struct {
+    fa_ctx_t *ctx;
+    fa_credential_t *cred;
+} fa_mutation_t;
+
+static fa_status_t fa_mutation_tx(fa_db_t *db, fa_arena_t *arena, void *data, fa_error_t *err)
+{
+    fa_mutation_t *m = data;
+    fa_ctx_t *ctx = m->ctx;
+    fa_session_t *s = fa_arena_calloc(arena, 1, sizeof(*s));
+    fa_status_t st = fa_session_load_locked(db, arena, ctx->config, m->cred->hash, s, err);
+    if (st != FA_OK)
+        return st;
+    ctx->session = s;
+    ctx->user_id = s->user_id;
+    ctx->route->handler(ctx);
+    if (ctx->res->status >= 400)
+        return fa_error_set(err, FA_ERR_CONFLICT, "handler_refused", "", "rolled back");
+    return FA_OK;
+}
+
+static void fa_invoke_mutation(fa_ctx_t *ctx, fa_credential_t *cred)
+{
+    if (cred->kind == FA_CRED_COOKIE && !fa_csrf_ok(ctx))
+        return;
+    fa_mutation_t m = {ctx, cred};
+    fa_error_t err;
+    fa_status_t st = fa_db_transaction(ctx->db, ctx->arena, fa_mutation_tx, &m, &err);
+    if (st == FA_OK || ctx->res->status >= 400)
+        return; /* committed, or the handler's own refusal (rolled back) */
+    fa_response_t *res = ctx->res;
+    fa_response_init(res, ctx->arena); /* drop a success the commit did not confirm */
+    if (st == FA_ERR_UNAUTHORIZED)
+        fa_unauthenticated(ctx);
+    else
+        fa_response_error(res, &err);
+}
+
+void fa_authn_invoke(fa_ctx_t *ctx)
+{
+    unsigned flags = ctx->route->flags;
+    if (!(flags & (FA_ROUTE_SESSION | FA_ROUTE_MUTATION | FA_ROUTE_OPTIONAL_SESSION))) {
+        ctx->route->handler(ctx);
+        return;
+    }
+    fa_credential_t cred = fa_read_credential(ctx);
+    bool required = flags & (FA_ROUTE_SESSION | FA_ROUTE_MUTATION);
+    if (cred.kind == FA_CRED_INVALID || (cred.kind == FA_CRED_NONE && required)) {
+        if (required) {
+            fa_unauthenticated(ctx);
+            return;
+        }
+        cred.kind = FA_CRED_NONE; /* optional: a bad cookie reads as signed out */
+    }
+    if (flags & FA_ROUTE_MUTATION) {
+        fa_invoke_mutation(ctx, &cred);
+        return;
+    }
+    if (cred.kind != FA_CRED_NONE) {
+        fa_session_t *s = fa_arena_calloc(ctx->arena, 1, sizeof(*s));
+        fa_error_t err;
+        fa_status_t st = fa_session_load(ctx->db, ctx->arena, ctx->config, cred.hash, s, &err);
+        if (st == FA_OK) {
+            ctx->session = s;
+            ctx->user_id = s->user_id;
+            fa_authn_slide(ctx, s, cred.kind == FA_CRED_COOKIE);
+        } else if (st != FA_ERR_UNAUTHORIZED || required) {
+            if (st == FA_ERR_UNAUTHORIZED)
+                fa_unauthenticated(ctx);
+            else
+                fa_response_error(ctx->res, &err);
+            return;
+        }
+    }
+    ctx->route->handler(ctx);
+}

@@ -1,0 +1,37 @@
+/* Authentication and CSRF before a handler runs (PRODUCT.md section 5).
+ * A route's flags say what it needs; handlers never parse tokens themselves.
+ *   FA_ROUTE_SESSION  a valid session, else 401 (one round trip).
+ *   FA_ROUTE_MUTATION cookie callers need a trusted Origin and a JSON content
+ *                     type; the handler runs inside a transaction that first
+ *                     locks the session row, and commits only when the
+ *                     handler answered < 400 (invariant 1).
+ *   FA_ROUTE_OPTIONAL_SESSION the session when there is one (snapshot). */
+#ifndef FA_HANDLERS_AUTHN_H
+#define FA_HANDLERS_AUTHN_H
+
+#include "auth/session.h"
+#include "server/context.h"
+
+#define FA_ROUTE_SESSION 0x1u
+#define FA_ROUTE_MUTATION 0x2u
+#define FA_ROUTE_OPTIONAL_SESSION 0x4u
+
+/* Runs ctx->route->handler under the route's rules. */
+void fa_authn_invoke(fa_ctx_t *ctx);
+
+/* For handlers that check the session in their own single query (the
+ * snapshot): the verified token's hash. False when there is no credential or
+ * its signature is bad (never reaching the database then). */
+bool fa_authn_token_hash(const fa_ctx_t *ctx, uint8_t hash[FA_SHA256_LEN], bool *from_cookie);
+
+/* Sliding expiry for such handlers: extends when due and re-sets the cookie. */
+void fa_authn_slide(fa_ctx_t *ctx, fa_session_t *session, bool from_cookie);
+
+/* The authenticated session of this request (NULL when none). */
+fa_session_t *fa_authn_session(const fa_ctx_t *ctx);
+
+const char *fa_authn_cookie_name(const fa_config_t *cfg);
+void fa_authn_set_session_cookie(fa_ctx_t *ctx, const char *value, long max_age);
+void fa_authn_clear_session_cookie(fa_ctx_t *ctx);
+
+#endif
