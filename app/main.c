@@ -1,5 +1,6 @@
 /* foundry-auth: subcommands serve, jobs, admin, keys. Owns: argument
- * dispatch and start-up validation; each subcommand lives in its module. */
+ * dispatch and start-up validation; each subcommand lives in its module and
+ * is one line of the table below. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,27 +9,46 @@
 #include "core/log.h"
 #include "server/master.h"
 
+typedef int (*fa_command_fn)(const fa_config_t *cfg, int argc, char **argv);
+
+typedef struct {
+    const char *name;
+    fa_command_fn run; /* receives argv from the subcommand name on */
+    const char *help;
+} fa_command_t;
+
+static int fa_cmd_serve(const fa_config_t *cfg, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return fa_master_run(cfg);
+}
+
+static const fa_command_t fa_commands[] = {
+    {"serve", fa_cmd_serve, "run the FastCGI master and workers"},
+};
+
+#define FA_COMMAND_COUNT (sizeof(fa_commands) / sizeof(fa_commands[0]))
+
 static void fa_usage(FILE *out)
 {
-    fputs("usage: foundry-auth <command>\n"
-          "\n"
-          "commands:\n"
-          "  serve     run the FastCGI master and workers (configuration from the environment)\n"
-          "  version   print the version and the schema version this binary expects\n"
-          "\n"
-          "See README.md for the environment variables.\n",
+    fputs("usage: foundry-auth <command> [args]\n\ncommands:\n", out);
+    for (size_t i = 0; i < FA_COMMAND_COUNT; i++)
+        fprintf(out, "  %-9s %s\n", fa_commands[i].name, fa_commands[i].help);
+    fputs("  version   print the version and the schema version this binary expects\n"
+          "\nConfiguration comes from the environment; see README.md.\n",
           out);
 }
 
 /* One line naming the variable, non-zero exit: nothing runs half-configured. */
-static int fa_load_config(fa_config_t *cfg)
+static int fa_load_config(fa_config_t *cfg, const char *process)
 {
     char err[512], warn[1024];
     if (!fa_config_load(cfg, fa_config_process_env, NULL, err, sizeof(err), warn, sizeof(warn))) {
         fprintf(stderr, "foundry-auth: invalid configuration: %s\n", err);
         return 2;
     }
-    fa_log_init(cfg->log_level, "serve");
+    fa_log_init(cfg->log_level, process);
     for (char *line = strtok(warn, "\n"); line; line = strtok(NULL, "\n"))
         fa_log_warn("config", "%s", line);
     return 0;
@@ -40,21 +60,26 @@ int main(int argc, char **argv)
         fa_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "version") == 0) {
+    if (strcmp(argv[1], "version") == 0) {
         printf("foundry-auth %s (schema %d)\n", FA_VERSION, FA_SCHEMA_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "serve") == 0) {
+    for (size_t i = 0; i < FA_COMMAND_COUNT; i++) {
+        if (strcmp(argv[1], fa_commands[i].name) != 0)
+            continue;
+        if (argc > 2 && strcmp(argv[2], "--help") == 0) {
+            printf("foundry-auth %s: %s\n", fa_commands[i].name, fa_commands[i].help);
+            return 0;
+        }
         fa_config_t cfg;
-        int rc = fa_load_config(&cfg);
+        int rc = fa_load_config(&cfg, fa_commands[i].name);
         if (rc)
             return rc;
-        rc = fa_master_run(&cfg);
+        rc = fa_commands[i].run(&cfg, argc - 1, argv + 1);
         fa_config_free(&cfg);
         return rc;
     }
-    fprintf(stderr, "foundry-auth: unknown command '%s'\n", cmd);
+    fprintf(stderr, "foundry-auth: unknown command '%s'\n", argv[1]);
     fa_usage(stderr);
     return 2;
 }

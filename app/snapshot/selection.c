@@ -26,7 +26,7 @@ fa_status_t fa_selection_set(fa_db_t *db, fa_arena_t *arena, int64_t user_id,
     if (!r)
         return err->status;
     if (PQntuples(r) != 1)
-        return fa_error_set(err, FA_ERR_UNPROCESSABLE, "organization_not_eligible",
+        return fa_error_set(err, FA_ERR_FORBIDDEN, "organization_not_eligible",
                             "that organization is not one of yours", NULL);
     return FA_OK;
 }
