@@ -2,6 +2,7 @@
  * error lines name the variable and the rule, not the value. */
 #include "core/config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -176,11 +177,27 @@ static char *fa_url_origin(const char *url)
     return strndup(url, (size_t)(rest - url) + host_len);
 }
 
+/* Plain http is for loopback development only: the whole host must be
+ * localhost, an IPv4 address in 127/8 or [::1] (a prefix match would let
+ * "localhost.evil.example" through). */
 static bool fa_is_loopback_origin(const char *origin)
 {
     const char *host = strstr(origin, "://") + 3;
-    return strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost", 9) == 0 ||
-           strncmp(host, "[::1]", 5) == 0;
+    size_t len = strlen(host);
+    if (host[0] == '[')
+        return strncmp(host, "[::1]", 5) == 0 && (host[5] == '\0' || host[5] == ':');
+    const char *colon = strchr(host, ':');
+    if (colon)
+        len = (size_t)(colon - host);
+    char name[64];
+    if (len == 0 || len >= sizeof(name))
+        return false;
+    memcpy(name, host, len);
+    name[len] = '\0';
+    if (strcmp(name, "localhost") == 0)
+        return true;
+    struct in_addr addr;
+    return inet_pton(AF_INET, name, &addr) == 1 && (ntohl(addr.s_addr) >> 24) == 127;
 }
 
 static bool fa_load_url(fa_loader_t *l, fa_config_t *cfg)

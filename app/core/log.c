@@ -80,8 +80,17 @@ void fa_log(fa_log_level_t level, const char *module, const char *fmt, ...)
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    if (n >= (int)sizeof(msg)) {
+        /* Truncation may split a UTF-8 sequence: drop the broken tail. */
+        size_t end = sizeof(msg) - 1;
+        size_t lead = end;
+        while (lead > 0 && ((unsigned char)msg[lead - 1] & 0xC0) == 0x80)
+            lead--;
+        if (lead > 0 && ((unsigned char)msg[lead - 1] & 0xC0) == 0xC0)
+            msg[lead - 1] = '\0';
+    }
     json_t *line = fa_log_base(fa_level_names[level]);
     json_object_set_new(line, "module", json_string(module));
     /* json_string refuses invalid UTF-8; fall back to a marker, never crash. */

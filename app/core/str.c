@@ -24,7 +24,7 @@ bool fa_str_case_eq_cstr(fa_str_t a, const char *b)
 bool fa_str_starts_with(fa_str_t s, const char *prefix)
 {
     size_t n = strlen(prefix);
-    return s.len >= n && memcmp(s.ptr, prefix, n) == 0;
+    return s.len >= n && (n == 0 || memcmp(s.ptr, prefix, n) == 0);
 }
 
 fa_str_t fa_str_trim(fa_str_t s)
