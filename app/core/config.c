@@ -337,6 +337,7 @@ static bool fa_load_process(fa_loader_t *l, fa_config_t *cfg)
                           "or 'systemd' (socket activation)");
     cfg->socket_path = fa_dup_or(socket, "/run/foundry-auth/fcgi.sock");
     cfg->socket_group = fa_dup_or(fa_get(l, "FOUNDRY_AUTH_SOCKET_GROUP"), NULL);
+    cfg->run_as_user = fa_dup_or(fa_get(l, "FOUNDRY_AUTH_USER"), "nobody");
     return fa_load_log_level(l, cfg) && fa_load_bool(l, "FOUNDRY_AUTH_DEV_MODE", &cfg->dev_mode);
 }
 
@@ -419,6 +420,7 @@ void fa_config_free(fa_config_t *cfg)
     free(cfg->starter_repo);
     free(cfg->socket_path);
     free(cfg->socket_group);
+    free(cfg->run_as_user);
     memset(cfg, 0, sizeof(*cfg));
 }
 

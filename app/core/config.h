@@ -44,6 +44,7 @@ typedef struct {
     int workers;            /* FOUNDRY_AUTH_WORKERS, default 2 */
     char *socket_path; /* FOUNDRY_AUTH_SOCKET; "-" = inherited on fd 0, "systemd" = fd 3 */
     char *socket_group;     /* FOUNDRY_AUTH_SOCKET_GROUP: group that may connect (nginx's) */
+    char *run_as_user;      /* FOUNDRY_AUTH_USER: workers drop root to it (default nobody) */
     long drain_seconds;     /* FOUNDRY_AUTH_DRAIN_SECONDS, default 10 */
     long github_timeout_ms; /* FOUNDRY_GITHUB_TIMEOUT_MS total per call, default 5000 */
     fa_log_level_t log_level; /* FOUNDRY_AUTH_LOG_LEVEL debug|info|warn|error */

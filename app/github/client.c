@@ -182,6 +182,7 @@ static void apply_common_options(fa_github_t *gh)
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)FA_GITHUB_MAX_BODY);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, gh);
+    if (getenv("FA_GH_DEBUG")) curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
 }
 
 static struct curl_slist *apply_request(fa_github_t *gh, const request_t *req, char *auth,

@@ -3,6 +3,7 @@
 #include "server/master.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,11 @@ static void fa_drain(fa_slot_t *slots, int count, long drain_seconds)
 int fa_master_run(const fa_config_t *cfg)
 {
     char err[256];
+    if (geteuid() == 0 && !getpwnam(cfg->run_as_user)) {
+        fprintf(stderr, "foundry-auth: FOUNDRY_AUTH_USER: no such user '%s' to run workers as\n",
+                cfg->run_as_user);
+        return 2;
+    }
     int listen_fd = fa_fcgi_listen(cfg->socket_path, cfg->socket_group, err, sizeof(err));
     if (listen_fd < 0) {
         fprintf(stderr, "foundry-auth: %s\n", err);
