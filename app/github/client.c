@@ -19,6 +19,7 @@
 #define DEFAULT_TIMEOUT_MS 10000L
 #define DEFAULT_CONNECT_TIMEOUT_MS 3000L
 #define DEFAULT_RATE_WAIT 60L /* GitHub: without a header, wait a minute */
+#define MAX_RATE_WAIT 86400L
 
 struct fa_github {
     CURL *curl;
@@ -178,11 +179,13 @@ static void apply_common_options(fa_github_t *gh)
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, gh->timeout_ms);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    /* One kept-alive connection to the OAuth host and one to the API; more
+     * would only give libcurl more dead connections to retry through. */
+    curl_easy_setopt(c, CURLOPT_MAXCONNECTS, 2L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "foundry-auth");
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)FA_GITHUB_MAX_BODY);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, gh);
-    if (getenv("FA_GH_DEBUG")) curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
 }
 
 static struct curl_slist *apply_request(fa_github_t *gh, const request_t *req, char *auth,
@@ -258,22 +261,25 @@ static void capture_rate_limit(fa_github_t *gh, fa_arena_t *arena, long status)
     long long reset = header_number(gh, arena, "x-ratelimit-reset");
     long wait = 0;
     if (retry > 0)
-        wait = retry > 86400 ? 86400 : (long)retry;
+        wait = retry > MAX_RATE_WAIT ? MAX_RATE_WAIT : (long)retry;
     else if (exhausted)
         wait = reset > 0 ? (long)(reset - (long long)time(NULL)) : DEFAULT_RATE_WAIT;
     else if (status == 429)
         wait = DEFAULT_RATE_WAIT;
     if ((has_retry || exhausted || status == 429) && wait < 1)
         wait = 1;
+    if (wait > MAX_RATE_WAIT) /* a bogus reset must not park a job for years */
+        wait = MAX_RATE_WAIT;
     gh->retry_after = wait;
-    gh->rate_limited = (status == 403 || status == 429) && (has_retry || exhausted || status == 429);
+    gh->rate_limited =
+        (status == 403 || status == 429) && (has_retry || exhausted || status == 429);
 }
 
 static fa_status_t transport_error(fa_github_t *gh, CURLcode rc, fa_error_t *err)
 {
     if (rc == CURLE_OPERATION_TIMEDOUT)
-        return fa_error_set(err, FA_ERR_UPSTREAM, "github_timeout",
-                            "GitHub did not answer in time", curl_easy_strerror(rc));
+        return fa_error_set(err, FA_ERR_UPSTREAM, "github_timeout", "GitHub did not answer in time",
+                            curl_easy_strerror(rc));
     if ((rc == CURLE_WRITE_ERROR && gh->body_too_large) || rc == CURLE_FILESIZE_EXCEEDED)
         return fa_github_bad_response(err, "answer larger than 1 MiB");
     return fa_error_set(err, FA_ERR_UPSTREAM, "github_unavailable", "GitHub is unavailable",
@@ -407,9 +413,8 @@ fa_status_t fa_github_exchange_code(fa_github_t *gh, fa_arena_t *arena, const ch
         !argument_ok(code_verifier, 128))
         return bad_argument(err, "missing or oversized code, redirect_uri or code_verifier");
     const form_field_t fields[] = {
-        {"client_id", gh->client_id},     {"client_secret", gh->client_secret},
-        {"code", code},                   {"redirect_uri", redirect_uri},
-        {"code_verifier", code_verifier},
+        {"client_id", gh->client_id},   {"client_secret", gh->client_secret}, {"code", code},
+        {"redirect_uri", redirect_uri}, {"code_verifier", code_verifier},
     };
     return token_request(gh, arena, fields, sizeof(fields) / sizeof(fields[0]), out, err);
 }
@@ -471,9 +476,8 @@ fa_status_t fa_github_primary_email(fa_github_t *gh, fa_arena_t *arena, const ch
 }
 
 /* One page of /user/orgs; *next is the following page's URL or NULL. */
-static fa_status_t orgs_page(fa_github_t *gh, fa_arena_t *arena, const char *token,
-                             const char *url, fa_github_org_list_t *list, const char **next,
-                             fa_error_t *err)
+static fa_status_t orgs_page(fa_github_t *gh, fa_arena_t *arena, const char *token, const char *url,
+                             fa_github_org_list_t *list, const char **next, fa_error_t *err)
 {
     request_t req = {.method = METHOD_GET, .what = "GET /user/orgs", .url = url, .token = token};
     response_t resp;
@@ -503,8 +507,8 @@ fa_status_t fa_github_list_orgs(fa_github_t *gh, fa_arena_t *arena, const char *
     if (!fa_github_token_valid(token))
         return bad_argument(err, "missing or malformed GitHub token");
     fa_github_org_list_t list = {0};
-    const char *url = fa_arena_sprintf(arena, "%s/user/orgs?per_page=%ld", gh->api_url,
-                                       gh->orgs_per_page);
+    const char *url =
+        fa_arena_sprintf(arena, "%s/user/orgs?per_page=%ld", gh->api_url, gh->orgs_per_page);
     for (int page = 0; url; page++) {
         if (page == FA_GITHUB_MAX_PAGES)
             return fa_github_bad_response(err, "/user/orgs has more than 50 pages");
@@ -539,9 +543,9 @@ static bool repo_name_valid(const char *owner_repo)
     const char *repo = slash + 1;
     size_t repo_len = strlen(repo);
     return owner_len >= 1 && owner_len <= 39 &&
-           name_span(owner_repo, owner_len, "-") == owner_len && repo_len >= 1 &&
-           repo_len <= 100 && name_span(repo, repo_len, "._-") == repo_len &&
-           strcmp(repo, ".") != 0 && strcmp(repo, "..") != 0;
+           name_span(owner_repo, owner_len, "-") == owner_len && repo_len >= 1 && repo_len <= 100 &&
+           name_span(repo, repo_len, "._-") == repo_len && strcmp(repo, ".") != 0 &&
+           strcmp(repo, "..") != 0;
 }
 
 fa_status_t fa_github_star_repo(fa_github_t *gh, fa_arena_t *arena, const char *token,
