@@ -1,0 +1,337 @@
+/* Foundation suite, process side: config validation and graceful drain of a
+ * second instance, migrations against a scratch database, then the
+ * disruptive checks on the running service (a worker killed, PostgreSQL
+ * stopped and started). Every scratch resource is named after our pid and
+ * removed at the end of its test. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "foundation.h"
+#include "harness.h"
+
+/* ---- config validation ---------------------------------------------- */
+
+/* Runs `FA_TEST_BIN serve` with the service env plus overrides and expects
+ * a quick non-zero exit with exactly one stderr line naming variable. */
+static void fa_check_config_rejected(const char *const *overrides, const char *variable)
+{
+    char **envp = fa_envfile_environ(overrides);
+    char *argv[] = {(char *)fa_env("FA_TEST_BIN"), "serve", NULL};
+    fa_run_result_t res;
+    fa_run(argv, envp, 2000, &res);
+    size_t len = strlen(res.err);
+    const char *nl = strchr(res.err, '\n');
+    bool one_line = len > 0 && (nl == NULL || nl == res.err + len - 1);
+    FA_CHECK(!res.timed_out && res.exit_code != 0,
+             "serve with bad %s: expected a non-zero exit within 2 s, got exit %d%s (%.2fs)",
+             variable, res.exit_code, res.timed_out ? " (timed out)" : "", res.seconds);
+    FA_CHECK(one_line, "serve with bad %s: expected exactly one stderr line, got: %.500s", variable,
+             res.err);
+    FA_CHECK(strstr(res.err, variable) != NULL,
+             "serve with bad %s: stderr does not name it: %.500s", variable, res.err);
+    fa_run_result_free(&res);
+    fa_strv_free(envp);
+}
+
+static void test_config_validation(void)
+{
+    char *sock =
+        fa_xasprintf("FOUNDRY_AUTH_SOCKET=%s/config-%d.sock", fa_env("FA_TEST_TMP"), (int)getpid());
+    const char *weak_secret[] = {"FOUNDRY_AUTH_SECRET=0123456789", "BETTER_AUTH_SECRET", sock,
+                                 NULL};
+    fa_check_config_rejected(weak_secret, "FOUNDRY_AUTH_SECRET");
+    const char *no_database[] = {"DATABASE_URL", sock, NULL};
+    fa_check_config_rejected(no_database, "DATABASE_URL");
+    free(sock);
+}
+
+/* ---- graceful drain of a second instance ----------------------------- */
+
+static bool fa_socket_accepts(const char *path)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof addr.sun_path)
+        return false;
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+static bool fa_socket_ready(void *arg)
+{
+    return fa_socket_accepts(arg);
+}
+
+/* One FastCGI request straight to the socket with Debian's cgi-fcgi. */
+static void fa_fcgi_get_healthz(const char *sock, fa_run_result_t *res)
+{
+    char *argv[] = {"/usr/bin/cgi-fcgi", "-bind", "-connect", (char *)sock, NULL};
+    char *envp[] = {"REQUEST_METHOD=GET",    "DOCUMENT_URI=/healthz",
+                    "SCRIPT_NAME=/healthz",  "REQUEST_URI=/healthz",
+                    "QUERY_STRING=",         "SERVER_PROTOCOL=HTTP/1.1",
+                    "REMOTE_ADDR=127.0.0.1", NULL};
+    fa_run(argv, envp, 5000, res);
+}
+
+static void test_graceful_drain(void)
+{
+    const char *tmp = fa_env("FA_TEST_TMP");
+    char *sock = fa_xasprintf("%s/drain-%d.sock", tmp, (int)getpid());
+    char *sock_env = fa_xasprintf("FOUNDRY_AUTH_SOCKET=%s", sock);
+    char *log = fa_xasprintf("%s/drain-%d.log", tmp, (int)getpid());
+    const char *overrides[] = {sock_env, "FOUNDRY_AUTH_WORKERS=1", NULL};
+    char **envp = fa_envfile_environ(overrides);
+    char *argv[] = {(char *)fa_env("FA_TEST_BIN"), "serve", NULL};
+    unlink(sock);
+    pid_t pid = fa_spawn(argv, envp, log);
+    FA_CHECK_FATAL(pid > 0, "cannot start a second instance");
+    bool ready = fa_wait_until(5000, 50, fa_socket_ready, sock);
+    FA_CHECK(ready, "second instance: socket %s did not accept within 5 s (log %s)", sock, log);
+    if (ready) {
+        fa_run_result_t res;
+        fa_fcgi_get_healthz(sock, &res);
+        FA_CHECK(res.exit_code == 0 && strstr(res.out, "Status: 200") != NULL,
+                 "cgi-fcgi GET /healthz on %s: expected Status: 200, got exit %d: %.300s%.200s",
+                 sock, res.exit_code, res.out, res.err);
+        fa_run_result_free(&res);
+    }
+    FA_CHECK(kill(pid, SIGTERM) == 0, "SIGTERM to the second instance failed: %s", strerror(errno));
+    int code = fa_wait_pid(pid, 5000);
+    FA_CHECK(code == 0, "second instance after SIGTERM: expected exit 0 within 5 s, got %d%s", code,
+             code == -1 ? " (still running)" : "");
+    struct stat st;
+    FA_CHECK(stat(sock, &st) != 0 || !fa_socket_accepts(sock),
+             "socket %s still accepts after the instance exited", sock);
+    if (code == -1) { /* leave nothing behind */
+        kill(-pid, SIGKILL);
+        fa_wait_pid(pid, 2000);
+    }
+    unlink(sock);
+    fa_strv_free(envp);
+    free(log), free(sock_env), free(sock);
+}
+
+/* ---- migrations ------------------------------------------------------ */
+
+static void fa_migrate(const char *conninfo, const char *dir, fa_run_result_t *res)
+{
+    char *db = fa_xasprintf("DATABASE_URL=%s", conninfo);
+    char *dir_env = dir ? fa_xasprintf("FA_MIGRATIONS_DIR=%s", dir) : NULL;
+    const char *overrides[] = {db, dir_env ? dir_env : "FA_MIGRATIONS_DIR", NULL};
+    char **envp = fa_environ_with(overrides);
+    char *argv[] = {(char *)fa_env("FA_TEST_MIGRATE"), NULL};
+    fa_run(argv, envp, 60000, res);
+    fa_strv_free(envp);
+    free(dir_env);
+    free(db);
+}
+
+/* Copies sql/ to a scratch dir and appends a comment to its first file;
+ * returns that file's name (malloc'd), NULL on failure. */
+static char *fa_tampered_copy(const char *copy)
+{
+    char *cmd = fa_xasprintf("rm -rf '%s' && cp -r '%s/sql' '%s' && "
+                             "f=$(ls '%s'/[0-9]*.sql | sort | head -n1) && "
+                             "echo '-- edited after it was applied' >> \"$f\" && basename \"$f\"",
+                             copy, fa_env("FA_TEST_ROOT"), copy, copy);
+    fa_run_result_t res;
+    fa_run_shell(cmd, 10000, &res);
+    free(cmd);
+    char *name = NULL;
+    if (res.exit_code == 0 && *res.out) {
+        res.out[strcspn(res.out, "\n")] = '\0';
+        name = fa_xstrdup(res.out);
+    }
+    fa_run_result_free(&res);
+    return name;
+}
+
+static void fa_check_migrations_on(const char *conninfo)
+{
+    fa_run_result_t res;
+    fa_migrate(conninfo, NULL, &res);
+    FA_CHECK(res.exit_code == 0, "migrate on a fresh database: expected exit 0, got %d: %.500s",
+             res.exit_code, res.err);
+    fa_run_result_free(&res);
+    long long rows = fa_sql_int_in(conninfo, "SELECT count(*) FROM schema_migrations", NULL);
+    FA_CHECK(rows > 0, "schema_migrations after migrate: expected rows, got %lld", rows);
+
+    fa_migrate(conninfo, NULL, &res);
+    FA_CHECK(res.exit_code == 0, "migrate again: expected exit 0, got %d: %.500s", res.exit_code,
+             res.err);
+    FA_CHECK(strcasestr(res.out, "nothing") || strcasestr(res.err, "nothing"),
+             "migrate again: expected it to say nothing was applied, got: %.300s%.300s", res.out,
+             res.err);
+    fa_run_result_free(&res);
+    long long again = fa_sql_int_in(conninfo, "SELECT count(*) FROM schema_migrations", NULL);
+    FA_CHECK(again == rows, "schema_migrations rows: %lld before the second run, %lld after", rows,
+             again);
+
+    char *copy = fa_xasprintf("%s/sql-tampered-%d", fa_env("FA_TEST_TMP"), (int)getpid());
+    char *file = fa_tampered_copy(copy);
+    FA_CHECK(file != NULL, "could not copy and edit %s/sql into %s", fa_env("FA_TEST_ROOT"), copy);
+    if (file) {
+        fa_migrate(conninfo, copy, &res);
+        FA_CHECK(res.exit_code != 0, "migrate with an edited %s: expected a non-zero exit", file);
+        FA_CHECK(strstr(res.out, file) || strstr(res.err, file),
+                 "migrate with an edited file: message does not name %s: %.300s%.300s", file,
+                 res.out, res.err);
+        fa_run_result_free(&res);
+    }
+    char *rm = fa_xasprintf("rm -rf '%s'", copy);
+    fa_run_shell(rm, 10000, &res);
+    fa_run_result_free(&res);
+    free(rm), free(file), free(copy);
+}
+
+static void test_migrations(void)
+{
+    char *db = fa_xasprintf("fa_migrate_test_%d", (int)getpid());
+    char *drop = fa_xasprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", db);
+    char *create = fa_xasprintf("CREATE DATABASE %s", db);
+    fa_sql_exec(drop, NULL);
+    FA_CHECK_FATAL(fa_sql_exec(create, NULL), "%s failed", create);
+    char *conninfo = fa_sql_conninfo_for(db);
+    fa_check_migrations_on(conninfo);
+    FA_CHECK(fa_sql_exec(drop, NULL), "%s failed", drop);
+    free(conninfo), free(create), free(drop), free(db);
+}
+
+/* ---- a worker killed ------------------------------------------------- */
+
+typedef struct {
+    pid_t master;
+    pid_t victim;
+    size_t expected;
+    const pid_t *before;
+} fa_respawn_wait_t;
+
+static bool fa_pid_in(pid_t pid, const pid_t *set, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (set[i] == pid)
+            return true;
+    return false;
+}
+
+/* Same number of live children as before, the victim gone, a new pid among them. */
+static bool fa_workers_respawned(void *arg)
+{
+    fa_respawn_wait_t *w = arg;
+    pid_t now[64];
+    size_t n = fa_proc_children(w->master, now, 64);
+    bool fresh = false;
+    for (size_t i = 0; i < n; i++)
+        fresh = fresh || !fa_pid_in(now[i], w->before, w->expected);
+    return n == w->expected && !fa_pid_in(w->victim, now, n) && fresh;
+}
+
+static void test_worker_killed_is_replaced(void)
+{
+    pid_t master = fa_service_master_pid();
+    FA_CHECK_FATAL(master > 0 && fa_proc_alive(master), "no live master pid in %s",
+                   fa_env("FA_TEST_SERVICE_PIDFILE"));
+    pid_t before[64];
+    size_t n = fa_proc_children(master, before, 64);
+    FA_CHECK_FATAL(n >= 1, "master %d has no worker children", (int)master);
+    fa_respawn_wait_t w = {.master = master, .victim = before[0], .expected = n, .before = before};
+    FA_CHECK_FATAL(kill(w.victim, SIGKILL) == 0, "kill -9 %d: %s", (int)w.victim, strerror(errno));
+    FA_CHECK(
+        fa_wait_until(5000, 50, fa_workers_respawned, &w),
+        "after kill -9 of worker %d: master %d did not get back to %zu children with a new pid "
+        "within 5 s",
+        (int)w.victim, (int)master, n);
+    int ok = 0;
+    long last = 0;
+    for (int i = 0; i < 50; i++) {
+        fa_http_response_t *r = fa_http_get("/healthz");
+        ok += r->status == 200;
+        last = r->status != 200 ? r->status : last;
+        fa_http_response_free(r);
+    }
+    FA_CHECK(ok == 50,
+             "50 x GET /healthz after a worker was killed: %d were 200 (a failure was %ld)", ok,
+             last);
+    FA_CHECK(fa_service_master_pid() == master && fa_proc_alive(master),
+             "master pid changed or died: was %d, now %d", (int)master,
+             (int)fa_service_master_pid());
+}
+
+/* ---- PostgreSQL stopped and started ---------------------------------- */
+
+static long fa_readyz_status(void)
+{
+    fa_http_response_t *r = fa_http_get("/readyz");
+    long status = r->status;
+    fa_http_response_free(r);
+    return status;
+}
+
+/* Several 200s in a row, so every worker has reconnected, not just one. */
+static bool fa_ready_everywhere(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 4; i++)
+        if (fa_readyz_status() != 200)
+            return false;
+    return true;
+}
+
+static void fa_check_readyz_unavailable(int attempt)
+{
+    fa_http_response_t *r = fa_http_get("/readyz");
+    char what[96];
+    snprintf(what, sizeof what, "GET /readyz #%d with PostgreSQL stopped", attempt);
+    FA_CHECK_JSON_ERROR(r, 503, "database_unavailable", what);
+    FA_CHECK(r->seconds < 1.0, "%s: answered in %.3f s, expected under 1 s", what, r->seconds);
+    fa_http_response_free(r);
+}
+
+static void test_database_outage(void)
+{
+    pid_t master = fa_service_master_pid();
+    FA_CHECK_FATAL(fa_readyz_status() == 200, "GET /readyz before stopping PostgreSQL: not 200");
+    int rc = system(fa_env("FA_TEST_PG_STOP"));
+    FA_CHECK(rc == 0, "FA_TEST_PG_STOP failed with status %d", rc);
+    /* Several requests so both workers meet the outage. */
+    for (int i = 1; i <= 4; i++)
+        fa_check_readyz_unavailable(i);
+    fa_http_response_t *r = fa_http_get("/healthz");
+    FA_CHECK(r->status == 200, "GET /healthz with PostgreSQL stopped: expected 200, got %ld %.200s",
+             r->status, r->body);
+    fa_http_response_free(r);
+
+    rc = system(fa_env("FA_TEST_PG_START")); /* always, whatever failed above */
+    FA_CHECK_FATAL(rc == 0, "FA_TEST_PG_START failed with status %d", rc);
+    double start = fa_now();
+    bool back = fa_wait_until(5000, 100, fa_ready_everywhere, NULL);
+    FA_CHECK(back, "GET /readyz after PostgreSQL restarted: not 200 within 5 s (last %ld)",
+             fa_readyz_status());
+    FA_CHECK(back && fa_now() - start < 5.5, "readyz recovery took %.2f s", fa_now() - start);
+    FA_CHECK(fa_service_master_pid() == master && fa_proc_alive(master),
+             "the service was restarted: master was %d, now %d", (int)master,
+             (int)fa_service_master_pid());
+}
+
+void fa_foundation_add_process_tests(CU_pSuite suite)
+{
+    fa_test_add(suite, "invalid config exits with one line", test_config_validation);
+    fa_test_add(suite, "SIGTERM drains a second instance", test_graceful_drain);
+    fa_test_add(suite, "migrations apply once and refuse edits", test_migrations);
+}
+
+void fa_foundation_add_disruptive_tests(CU_pSuite suite)
+{
+    fa_test_add(suite, "a killed worker is replaced", test_worker_killed_is_replaced);
+    fa_test_add(suite, "PostgreSQL outage: 503 fast, then recovery", test_database_outage);
+}

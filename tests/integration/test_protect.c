@@ -1,0 +1,277 @@
+/* Protect suite (issue 5, "nginx auth_request"): nginx/snippets/
+ * foundry-auth-protect.conf in front of a small upstream that echoes what it
+ * receives (echo_upstream.js). The suite runs its own nginx, built from the
+ * shipped snippets and pointed at the running service's socket, so it tests
+ * the files users include, not a copy. Shows: no session -> 302 to sign-in
+ * with returnTo; a session -> the upstream sees the identity headers and no
+ * client-forged ones; after sign-out -> 302 again. */
+#include <errno.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "identity_helpers.h"
+#include "signin_helpers.h"
+
+static pid_t fa_echo_pid = -1, fa_nginx_pid = -1;
+static int fa_nginx_port = -1;
+static char *fa_dir;
+
+static bool fa_file_nonempty(void *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+static int fa_start_echo(void)
+{
+    char *port_file = fa_xasprintf("%s/echo.port", fa_dir);
+    char *script = fa_xasprintf("%s/tests/integration/echo_upstream.js", fa_env("FA_TEST_ROOT"));
+    char *log = fa_xasprintf("%s/echo.log", fa_dir);
+    char *argv[] = {"/usr/bin/env", "node", script, "0", port_file, NULL};
+    fa_echo_pid = fa_spawn(argv, NULL, log);
+    int port = -1;
+    if (fa_echo_pid > 0 && fa_wait_until(10000, 50, fa_file_nonempty, port_file)) {
+        char *text = fa_file_read(port_file, NULL);
+        port = text ? atoi(text) : -1;
+        free(text);
+    }
+    free(port_file), free(script), free(log);
+    return port;
+}
+
+static void fa_chown_www(const char *path)
+{
+    struct passwd *pw = getpwnam("www-data");
+    if (pw && chown(path, pw->pw_uid, pw->pw_gid) != 0)
+        fprintf(stderr, "chown %s: %s\n", path, strerror(errno));
+}
+
+/* nginx.conf in fa_dir: the shipped locations snippet plus one protected
+ * location, exactly as the snippet's header tells users to write it. */
+static char *fa_write_nginx_conf(int echo_port)
+{
+    char *sock = fa_envfile_get("FOUNDRY_AUTH_SOCKET");
+    char *conf = fa_xasprintf("%s/nginx.conf", fa_dir);
+    char *snippets = fa_xasprintf("%s/nginx/snippets", fa_env("FA_TEST_ROOT"));
+    char *link = fa_xasprintf("%s/snippets", fa_dir);
+    if (symlink(snippets, link) != 0 && errno != EEXIST)
+        abort();
+    const char *tmps[] = {"tmp", "tmp/body", "tmp/fastcgi", "tmp/proxy", "tmp/scgi", "tmp/uwsgi"};
+    for (size_t i = 0; i < sizeof tmps / sizeof tmps[0]; i++) {
+        char *d = fa_xasprintf("%s/%s", fa_dir, tmps[i]);
+        mkdir(d, 0700);
+        fa_chown_www(d);
+        free(d);
+    }
+    FILE *f = fopen(conf, "w");
+    if (!f)
+        abort();
+    fprintf(f,
+            "user www-data;\nworker_processes 1;\ndaemon off;\npid %1$s/nginx.pid;\n"
+            "error_log %1$s/error.log warn;\nevents { worker_connections 64; }\n"
+            "http {\n"
+            "    access_log %1$s/access.log;\n"
+            "    client_body_temp_path %1$s/tmp/body;\n    fastcgi_temp_path %1$s/tmp/fastcgi;\n"
+            "    proxy_temp_path %1$s/tmp/proxy;\n    scgi_temp_path %1$s/tmp/scgi;\n"
+            "    uwsgi_temp_path %1$s/tmp/uwsgi;\n"
+            "    limit_req_zone $binary_remote_addr zone=foundry_auth_auth:1m rate=10000r/s;\n"
+            "    upstream foundry_auth { server unix:%2$s; }\n"
+            "    server {\n"
+            "        listen 127.0.0.1:%3$d;\n"
+            "        include snippets/foundry-auth-locations.conf;\n"
+            "        location /protected/ {\n"
+            "            include snippets/foundry-auth-protect.conf;\n"
+            "            proxy_pass http://127.0.0.1:%4$d;\n"
+            "        }\n"
+            "    }\n"
+            "}\n",
+            fa_dir, sock, fa_nginx_port, echo_port);
+    fclose(f);
+    free(sock), free(snippets), free(link);
+    return conf;
+}
+
+static bool fa_port_answers(void *arg)
+{
+    (void)arg;
+    char *url = fa_xasprintf("http://127.0.0.1:%d/healthz", fa_nginx_port);
+    fa_http_response_t *r = fa_http_get(url);
+    bool ok = r->status == 200;
+    fa_http_response_free(r);
+    free(url);
+    return ok;
+}
+
+static int fa_protect_init(void)
+{
+    fa_dir = fa_xasprintf("%s/protect-%d", fa_env("FA_TEST_TMP"), (int)getpid());
+    mkdir(fa_dir, 0755);
+    int echo_port = fa_start_echo();
+    if (echo_port <= 0) {
+        fprintf(stderr, "protect suite: the echo upstream did not start (%s/echo.log)\n", fa_dir);
+        return 1;
+    }
+    fa_nginx_port = fa_id_free_port();
+    char *conf = fa_write_nginx_conf(echo_port);
+    char *log = fa_xasprintf("%s/nginx.out", fa_dir);
+    char *argv[] = {"/usr/sbin/nginx", "-p", fa_dir, "-c", conf, NULL};
+    fa_nginx_pid = fa_spawn(argv, NULL, log);
+    bool up = fa_nginx_pid > 0 && fa_wait_until(10000, 100, fa_port_answers, NULL);
+    if (!up)
+        fprintf(stderr, "protect suite: nginx did not start (see %s and %s/error.log)\n", log,
+                fa_dir);
+    free(conf), free(log);
+    return up ? 0 : 1;
+}
+
+static int fa_protect_cleanup(void)
+{
+    pid_t pids[2] = {fa_nginx_pid, fa_echo_pid};
+    for (size_t i = 0; i < 2; i++) {
+        if (pids[i] <= 0)
+            continue;
+        kill(pids[i], SIGTERM);
+        if (fa_wait_pid(pids[i], 5000) == -1) {
+            kill(pids[i], SIGKILL);
+            fa_wait_pid(pids[i], 2000);
+        }
+    }
+    fa_nginx_pid = fa_echo_pid = -1;
+    free(fa_dir);
+    fa_dir = NULL;
+    return 0;
+}
+
+/* GET (or POST) path on our nginx with extra headers. */
+static fa_http_response_t *fa_protected(const char *method, const char *path,
+                                        const char *const *headers, const char *body)
+{
+    char *url = fa_xasprintf("http://127.0.0.1:%d%s", fa_nginx_port, path);
+    fa_http_response_t *r = fa_http_send(method, url, headers, body, NULL);
+    free(url);
+    return r;
+}
+
+/* Every value the upstream received for header name (lower case), joined
+ * with '|' (malloc'd; "" when none). */
+static char *fa_upstream_header(const fa_http_response_t *r, const char *name)
+{
+    json_t *j = fa_http_json(r);
+    char *out = fa_xstrdup("");
+    size_t i;
+    json_t *pair;
+    json_array_foreach(json_object_get(j, "headers"), i, pair)
+    {
+        if (strcmp(json_string_value(json_array_get(pair, 0)), name) != 0)
+            continue;
+        char *next = fa_xasprintf("%s%s%s", out, *out ? "|" : "",
+                                  json_string_value(json_array_get(pair, 1)));
+        free(out);
+        out = next;
+    }
+    json_decref(j);
+    return out;
+}
+
+static char *fa_cookie_header(const char *session)
+{
+    return fa_xasprintf("Cookie: %s=%s", fa_session_cookie_name(), session);
+}
+
+static void fa_expect_sign_in_redirect(const fa_http_response_t *r, const char *path,
+                                       const char *what)
+{
+    char *expected = fa_xasprintf("http://127.0.0.1:%d/sign-in?returnTo=%s", fa_nginx_port, path);
+    const char *location = fa_http_header(r, "Location");
+    FA_CHECK(r->status == 302 && location && strcmp(location, expected) == 0,
+             "%s: expected 302 to %s, got %ld Location %s", what, expected, r->status,
+             location ? location : "(none)");
+    FA_CHECK(strstr(r->body, "\"url\"") == NULL, "%s: the upstream answered", what);
+    free(expected);
+}
+
+static void test_signed_out_redirects(void)
+{
+    fa_http_response_t *r = fa_protected("GET", "/protected/page?tab=2", NULL, NULL);
+    fa_expect_sign_in_redirect(r, "/protected/page?tab=2", "no cookie");
+    fa_http_response_free(r);
+    char *garbage = fa_cookie_header("not-a-session");
+    const char *headers[] = {garbage, NULL};
+    r = fa_protected("GET", "/protected/", headers, NULL);
+    fa_expect_sign_in_redirect(r, "/protected/", "a garbage cookie");
+    fa_http_response_free(r);
+    free(garbage);
+    /* A client claiming an identity gets nowhere without a session. */
+    const char *forged[] = {"X-Auth-User-Id: 1", "X-Auth-User-Login: root", NULL};
+    r = fa_protected("GET", "/protected/x", forged, NULL);
+    fa_expect_sign_in_redirect(r, "/protected/x", "forged identity headers without a session");
+    fa_http_response_free(r);
+}
+
+static void test_identity_reaches_upstream(void)
+{
+    fa_id_user_t u;
+    fa_id_user_new(&u, "protect");
+    char *sid = fa_session_id_of(u.session);
+    char *cookie = fa_cookie_header(u.session);
+    const char *headers[] = {cookie, "X-Auth-User-Id: 1", "X-Auth-User-Id: 2",
+                             "X-Auth-User-Login: root", "X-Auth-Session-Id: forged",
+                             "X_Auth_User_Id: 3", NULL};
+    fa_http_response_t *r = fa_protected("GET", "/protected/data?q=1", headers, NULL);
+    FA_CHECK_FATAL(r->status == 200, "with a session: expected 200 from the upstream, got %ld %.300s",
+                   r->status, r->body);
+    char *uid = fa_upstream_header(r, "x-auth-user-id");
+    char *login = fa_upstream_header(r, "x-auth-user-login");
+    char *session = fa_upstream_header(r, "x-auth-session-id");
+    char *underscore = fa_upstream_header(r, "x_auth_user_id");
+    FA_CHECK(strcmp(uid, u.id_text) == 0, "upstream X-Auth-User-Id: expected exactly %s, got %s",
+             u.id_text, uid);
+    FA_CHECK(strcmp(login, u.login) == 0, "upstream X-Auth-User-Login: expected %s, got %s",
+             u.login, login);
+    FA_CHECK(sid && strcmp(session, sid) == 0, "upstream X-Auth-Session-Id: expected %s, got %s",
+             sid ? sid : "?", session);
+    FA_CHECK(*underscore == 0, "an underscore-spelled identity header reached the upstream: %s",
+             underscore);
+    free(uid), free(login), free(session), free(underscore);
+    fa_http_response_free(r);
+
+    /* A POST with a body goes through too (the verify subrequest skips it). */
+    const char *post_headers[] = {cookie, "Content-Type: application/json", NULL};
+    r = fa_protected("POST", "/protected/submit", post_headers, "{\"a\":1}");
+    FA_CHECK(r->status == 200 && strstr(r->body, "\"POST\""), "POST with a session: %ld %.200s",
+             r->status, r->body);
+    fa_http_response_free(r);
+    /* A bearer session works like the cookie. */
+    char *bearer = fa_xasprintf("Authorization: Bearer %s", u.session);
+    const char *bearer_headers[] = {bearer, NULL};
+    r = fa_protected("GET", "/protected/api", bearer_headers, NULL);
+    char *uid2 = fa_upstream_header(r, "x-auth-user-id");
+    FA_CHECK(r->status == 200 && strcmp(uid2, u.id_text) == 0, "bearer session: %ld, user %s",
+             r->status, uid2);
+    free(uid2);
+    fa_http_response_free(r);
+
+    /* After sign-out the same cookie is sent to sign in again. */
+    r = fa_bearer_request("POST", "/v1/auth/sign-out", u.session, "{}");
+    FA_CHECK(r->status == 204, "sign-out: %ld", r->status);
+    fa_http_response_free(r);
+    r = fa_protected("GET", "/protected/data?q=1", headers, NULL);
+    fa_expect_sign_in_redirect(r, "/protected/data?q=1", "after sign-out");
+    fa_http_response_free(r);
+    free(bearer), free(cookie), free(sid);
+    fa_id_user_free(&u);
+}
+
+void fa_register_protect_suite(void)
+{
+    CU_pSuite s = fa_suite_add("protect", fa_protect_init, fa_protect_cleanup);
+    fa_test_add(s, "signed out: 302 to sign-in with returnTo", test_signed_out_redirects);
+    fa_test_add(s, "signed in: identity headers upstream, forged ones dropped",
+                test_identity_reaches_upstream);
+}

@@ -1,0 +1,245 @@
+/* Secrets suite (issue 5, "Secrets and the cookie cache"), on second
+ * instances of the service started with settings the running one does not
+ * have, talked to with cgi-fcgi on their own sockets:
+ *   - FOUNDRY_AUTH_SECRET=new,old: values signed with the old secret still
+ *     verify, new ones are signed with the new secret, and keys sealed at
+ *     rest under the old secret (JWT signing keys) still open;
+ *   - FOUNDRY_COOKIE_CACHE_MAX_AGE on: verify answers from the cache cookie
+ *     without a single database statement (pg_stat_activity of the
+ *     instance's own connection proves it), and a revoked session still
+ *     cannot perform a mutation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/signed_token.h"
+#include "harness.h"
+#include "identity_helpers.h"
+#include "signin_helpers.h"
+
+static char *fa_origin(void)
+{
+    return fa_envfile_get("FOUNDRY_AUTH_URL"); /* an origin: scheme://host:port, no path */
+}
+
+static bool fa_signed_by(const char *value, const char *secret)
+{
+    fa_signing_keys_t keys;
+    const char *secrets[1] = {secret};
+    uint8_t hash[32];
+    bool ok = fa_signing_keys_init(&keys, secrets, 1) &&
+              fa_signed_token_verify(&keys, fa_str_from(value), hash);
+    fa_signing_keys_clear(&keys);
+    return ok;
+}
+
+/* ---- secret rotation ----------------------------------------------------- */
+
+static void test_secret_rotation(void)
+{
+    char *old_secrets[4];
+    size_t n = fa_id_service_secrets(old_secrets);
+    FA_CHECK_FATAL(n >= 1, "cannot read FOUNDRY_AUTH_SECRET from the service env");
+    const char *old = old_secrets[0];
+    char *fresh = fa_xasprintf("rotated-%s", fa_random_b64url());
+    char *secret_env = fa_xasprintf("FOUNDRY_AUTH_SECRET=%s,%s", fresh, old);
+    fa_id_user_t u;
+    fa_id_user_new(&u, "rotsecret");
+    FA_CHECK(fa_signed_by(u.session, old), "the running service does not sign with its secret");
+    /* A signing key exists, sealed under the old secret. */
+    fa_http_response_t *r = fa_id_post_json("/v1/auth/token", u.session, "{\"audience\":\"api.test\"}");
+    FA_CHECK(r->status == 200, "token from the running service: %ld", r->status);
+    fa_http_response_free(r);
+
+    const char *overrides[] = {secret_env, "BETTER_AUTH_SECRET", NULL};
+    fa_instance_t in;
+    bool up = fa_instance_start(&in, "rotated", overrides);
+    FA_CHECK_FATAL(up, "second instance with new,old secrets did not start (log %s)", in.log);
+
+    /* Old-signed session value: still verifies. */
+    fa_fcgi_request_t verify = {.path = "/v1/auth/verify", .bearer = u.session};
+    r = fa_instance_request(&in, &verify);
+    const char *uid = fa_http_header(r, "X-Auth-User-Id");
+    FA_CHECK(r->status == 200 && uid && strcmp(uid, u.id_text) == 0,
+             "new,old instance verifying an old-signed session: %ld user %s %.200s", r->status,
+             uid ? uid : "(none)", r->body);
+    fa_http_response_free(r);
+
+    /* The JWT key sealed under the old secret still opens: a token issues. */
+    fa_fcgi_request_t token = {.method = "POST", .path = "/v1/auth/token", .bearer = u.session,
+                               .body = "{\"audience\":\"api.test\"}"};
+    r = fa_instance_request(&in, &token);
+    FA_CHECK(r->status == 200 && strstr(r->body, "\"token\""),
+             "new,old instance issuing a JWT with a key sealed under the old secret: %ld %.200s",
+             r->status, r->body);
+    fa_http_response_free(r);
+
+    /* A new session from this instance is signed with the new secret. */
+    char *gh = fa_emulator_issue_token(u.login, "read:user");
+    FA_CHECK_FATAL(gh != NULL, "emulator token for %s", u.login);
+    char *body = fa_xasprintf("{\"githubToken\":\"%s\"}", gh);
+    fa_fcgi_request_t boot = {.method = "POST", .path = "/v1/auth/dev/bootstrap", .body = body};
+    r = fa_instance_request(&in, &boot);
+    char *value = fa_set_cookie_value(r, fa_session_cookie_name());
+    FA_CHECK_FATAL(r->status == 200 && value, "dev bootstrap on the new,old instance: %ld %.200s",
+                   r->status, r->body);
+    fa_http_response_free(r);
+    fa_seen_token(value);
+    FA_CHECK(fa_signed_by(value, fresh), "a new session is not signed with the first (new) secret");
+    FA_CHECK(!fa_signed_by(value, old), "a new session verifies under the old secret alone");
+    fa_fcgi_request_t verify_new = {.path = "/v1/auth/verify", .bearer = value};
+    r = fa_instance_request(&in, &verify_new);
+    FA_CHECK(r->status == 200, "new,old instance verifying its own session: %ld", r->status);
+    fa_http_response_free(r);
+    /* The running service (old secret only) refuses it without a lookup. */
+    r = fa_bearer_request("GET", "/v1/auth/verify", value, NULL);
+    FA_CHECK(r->status == 401, "old-secret service accepted a new-secret session: %ld", r->status);
+    fa_http_response_free(r);
+
+    fa_instance_stop(&in);
+    free(value), free(body), free(gh), free(secret_env), free(fresh);
+    for (size_t i = 0; i < n; i++)
+        free(old_secrets[i]);
+    fa_id_user_free(&u);
+}
+
+/* ---- the cookie cache ---------------------------------------------------- */
+
+#define FA_CACHE_APP "fa_cookie_cache_test"
+
+static long long fa_statements_since(const char *t0)
+{
+    return fa_sql_int("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 "
+                      "AND (state_change >= $2::timestamptz OR query_start >= $2::timestamptz)",
+                      FA_CACHE_APP, t0, NULL);
+}
+
+static void test_cookie_cache(void)
+{
+    char *db = fa_envfile_get("DATABASE_URL");
+    FA_CHECK_FATAL(db != NULL && strchr(db, '=') != NULL,
+                   "DATABASE_URL is not a key=value conninfo: %s", db ? db : "(none)");
+    char *db_env = fa_xasprintf("DATABASE_URL=%s application_name=%s", db, FA_CACHE_APP);
+    const char *overrides[] = {db_env, "FOUNDRY_COOKIE_CACHE_MAX_AGE=60", NULL};
+    fa_instance_t in;
+    bool up = fa_instance_start(&in, "cookie-cache", overrides);
+    FA_CHECK_FATAL(up, "instance with the cookie cache did not start (log %s)", in.log);
+
+    fa_id_user_t u;
+    fa_id_user_new(&u, "cache");
+    const char *name = fa_session_cookie_name();
+    char *cookie = fa_xasprintf("%s=%s", name, u.session);
+    fa_fcgi_request_t first = {.path = "/v1/auth/verify", .cookie = cookie};
+    fa_http_response_t *r = fa_instance_request(&in, &first);
+    char *cache_name = fa_xasprintf("%s_cache", name);
+    char *cache = fa_set_cookie_value(r, cache_name);
+    const char *set = fa_set_cookie_header(r, cache_name);
+    FA_CHECK_FATAL(r->status == 200 && cache, "first verify with the cache on: %ld, cache cookie %s",
+                   r->status, cache ? "set" : "missing");
+    FA_CHECK(fa_set_cookie_has(set, "HttpOnly") && fa_set_cookie_has(set, "Max-Age=60"),
+             "cache cookie attributes: %s", set);
+    FA_CHECK(strstr(cache, u.session) == NULL, "the cache cookie holds the session token");
+    fa_http_response_free(r);
+
+    /* The instance's connection exists (so "no statement" means something). */
+    FA_CHECK_FATAL(fa_sql_int("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+                              FA_CACHE_APP, NULL) >= 1,
+                   "no connection named %s in pg_stat_activity", FA_CACHE_APP);
+    char *t0 = fa_sql_text("SELECT clock_timestamp()::text", NULL);
+    char *both = fa_xasprintf("%s; %s=%s", cookie, cache_name, cache);
+    fa_fcgi_request_t cached = {.path = "/v1/auth/verify", .cookie = both};
+    int ok = 0;
+    for (int i = 0; i < 50; i++) {
+        r = fa_instance_request(&in, &cached);
+        const char *uid = fa_http_header(r, "X-Auth-User-Id");
+        ok += r->status == 200 && uid && strcmp(uid, u.id_text) == 0;
+        fa_http_response_free(r);
+    }
+    FA_CHECK(ok == 50, "%d of 50 cached verifies answered 200 with the user", ok);
+    long long during = fa_statements_since(t0);
+    FA_CHECK(during == 0, "50 verifies within max-age ran %lld statement(s) on the database", during);
+    /* Control: without the cache cookie the same instance does query. */
+    r = fa_instance_request(&in, &first);
+    FA_CHECK(r->status == 200, "verify without the cache cookie: %ld", r->status);
+    fa_http_response_free(r);
+    FA_CHECK(fa_statements_since(t0) >= 1,
+             "a database lookup is not visible in pg_stat_activity: the measure proves nothing");
+
+    /* Another session's token with this cache cookie: refused (binding). */
+    fa_http_jar_t *jar2;
+    char *other = fa_id_user_second_session(&u, &jar2);
+    char *mixed = fa_xasprintf("%s=%s; %s=%s", name, other, cache_name, cache);
+    fa_fcgi_request_t swapped = {.path = "/v1/auth/session", .cookie = mixed};
+    r = fa_instance_request(&in, &swapped);
+    json_t *j = fa_http_json(r);
+    const char *sid_seen = json_string_value(json_object_get(json_object_get(j, "session"), "id"));
+    char *other_sid = fa_session_id_of(other);
+    FA_CHECK(r->status == 200 && sid_seen && other_sid && strcmp(sid_seen, other_sid) == 0,
+             "another session's cookie with this cache: expected its own session %s, got %s",
+             other_sid ? other_sid : "?", sid_seen ? sid_seen : "(none)");
+    json_decref(j);
+    fa_http_response_free(r);
+
+    /* Revoke the session (through the running service). */
+    r = fa_bearer_request("POST", "/v1/auth/sign-out", u.session, "{}");
+    FA_CHECK(r->status == 204, "sign-out: %ld", r->status);
+    fa_http_response_free(r);
+    /* The documented window: a read with a fresh cache cookie still passes. */
+    r = fa_instance_request(&in, &cached);
+    FA_CHECK(r->status == 200, "cached verify inside the window after revocation: %ld (the README "
+             "documents up to max-age)", r->status);
+    fa_http_response_free(r);
+    /* But never a mutation: it always asks the database. */
+    char *origin = fa_origin();
+    fa_fcgi_request_t mutation = {.method = "POST", .path = "/v1/auth/sign-out-all",
+                                  .cookie = both, .origin = origin, .body = "{}"};
+    r = fa_instance_request(&in, &mutation);
+    FA_CHECK_JSON_ERROR(r, 401, "unauthenticated", "a mutation with a revoked session and a cache cookie");
+    fa_http_response_free(r);
+    /* Nor a token, nor a bearer caller: neither uses the cache. */
+    fa_fcgi_request_t token = {.method = "POST", .path = "/v1/auth/token", .cookie = both,
+                               .origin = origin, .body = "{\"audience\":\"api.test\"}"};
+    r = fa_instance_request(&in, &token);
+    FA_CHECK(r->status == 401, "a JWT for a revoked session via the cache: %ld", r->status);
+    fa_http_response_free(r);
+    char *cache_cookie = fa_xasprintf("%s=%s", cache_name, cache);
+    fa_fcgi_request_t bearer = {.path = "/v1/auth/verify", .bearer = u.session,
+                                .cookie = cache_cookie};
+    r = fa_instance_request(&in, &bearer);
+    FA_CHECK(r->status == 401, "a bearer caller with a cache cookie after revocation: %ld",
+             r->status);
+    fa_http_response_free(r);
+    /* The session still alive is unaffected. */
+    fa_fcgi_request_t alive = {.path = "/v1/auth/verify", .bearer = other};
+    r = fa_instance_request(&in, &alive);
+    FA_CHECK(r->status == 200, "the other session: %ld", r->status);
+    fa_http_response_free(r);
+
+    fa_instance_stop(&in);
+    free(cache_cookie), free(origin), free(other_sid), free(mixed), free(other), free(both);
+    free(t0), free(cache), free(cache_name), free(cookie), free(db_env), free(db);
+    fa_http_jar_free(jar2);
+    fa_id_user_free(&u);
+}
+
+/* Off by default: the running service sets no cache cookie. */
+static void test_cookie_cache_off_by_default(void)
+{
+    fa_id_user_t u;
+    fa_id_user_new(&u, "nocache");
+    fa_http_response_t *r = fa_browser_request("GET", "/v1/auth/verify", u.jar, NULL, NULL, NULL);
+    FA_CHECK(r->status == 200 && fa_set_cookie_header(r, "foundry_session_cache") == NULL &&
+                 fa_set_cookie_header(r, "__Host-foundry_session_cache") == NULL,
+             "verify with the cache off: %ld, cache cookie set", r->status);
+    fa_http_response_free(r);
+    fa_id_user_free(&u);
+}
+
+void fa_register_secrets_suite(void)
+{
+    CU_pSuite s = fa_suite_add("secrets", NULL, NULL);
+    fa_test_add(s, "secret rotation: new signs, old still verifies", test_secret_rotation);
+    fa_test_add(s, "cookie cache off by default", test_cookie_cache_off_by_default);
+    fa_test_add(s, "cookie cache: no database within max-age, mutations still checked",
+                test_cookie_cache);
+}
