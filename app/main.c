@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin/cli.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "jobs/worker.h"
 #include "server/master.h"
 
 typedef int (*fa_command_fn)(const fa_config_t *cfg, int argc, char **argv);
@@ -26,6 +28,9 @@ static int fa_cmd_serve(const fa_config_t *cfg, int argc, char **argv)
 
 static const fa_command_t fa_commands[] = {
     {"serve", fa_cmd_serve, "run the FastCGI master and workers"},
+    {"admin", fa_admin_main, "operator commands: token, users, sessions, role-label, check, gc"},
+    {"keys", fa_keys_main, "JWT signing keys: rotate, list"},
+    {"jobs", fa_jobs_main, "run the background job worker (org sync, garbage collection)"},
 };
 
 #define FA_COMMAND_COUNT (sizeof(fa_commands) / sizeof(fa_commands[0]))

@@ -49,6 +49,9 @@ typedef struct {
     long github_timeout_ms; /* FOUNDRY_GITHUB_TIMEOUT_MS total per call, default 5000 */
     fa_log_level_t log_level; /* FOUNDRY_AUTH_LOG_LEVEL debug|info|warn|error */
     bool dev_mode;          /* FOUNDRY_AUTH_DEV_MODE=1 */
+    long jobs_backoff_base_ms; /* FOUNDRY_JOBS_BACKOFF_BASE_MS: first retry delay, default 2000 */
+    long jobs_poll_ms;      /* FOUNDRY_JOBS_POLL_MS: queue poll when no NOTIFY came, default 5000 */
+    long jobs_gc_seconds;   /* FOUNDRY_JOBS_GC_SECONDS: garbage collection period, default 300 */
 } fa_config_t;
 
 /* getenv-like lookup so tests can feed a table instead of the process env. */

@@ -7,7 +7,9 @@
 
 #include "auth/audit.h"
 #include "handlers/authn.h"
+#include "jobs/org_sync.h"
 #include "server/services.h"
+#include "snapshot/onboarding.h"
 #include "snapshot/selection.h"
 #include "snapshot/snapshot.h"
 
@@ -87,4 +89,59 @@ void fa_handle_org_select(fa_ctx_t *ctx)
                             fa_arena_sprintf(ctx->arena, "%lld", (long long)org));
     fa_response_json(ctx->res, 200, out);
     json_decref(out);
+}
+
+void fa_handle_org_sync(fa_ctx_t *ctx)
+{
+    fa_session_t *s = fa_authn_session(ctx);
+    fa_error_t err;
+    if (fa_org_sync_request(ctx->db, ctx->arena, s->user_id, &err) != FA_OK) {
+        fa_response_error(ctx->res, &err);
+        return;
+    }
+    static const char queued[] = "{\"status\":\"queued\"}";
+    fa_response_json_raw(ctx->res, 202, queued, sizeof(queued) - 1);
+}
+
+/* Records the audit event of an onboarding step, then answers its document. */
+static void fa_onboarding_answer(fa_ctx_t *ctx, const char *event, const char *json)
+{
+    fa_session_t *s = fa_authn_session(ctx);
+    fa_error_t err;
+    json_t *detail = json_pack("{s:s}", "repo", ctx->config->starter_repo);
+    fa_status_t st = fa_audit_record(ctx->db, ctx->arena, event, s->user_id, s->id, s->login, NULL,
+                                     detail, &err);
+    json_decref(detail);
+    if (st != FA_OK) {
+        fa_response_error(ctx->res, &err);
+        return;
+    }
+    fa_response_json_raw(ctx->res, 200, json, strlen(json));
+}
+
+/* The GitHub PUT happens inside the mutation transaction: on any failure the
+ * handler answers >= 400 and nothing of this request commits. */
+void fa_handle_starter_repo_star(fa_ctx_t *ctx)
+{
+    fa_session_t *s = fa_authn_session(ctx);
+    const char *json;
+    fa_error_t err;
+    if (fa_onboarding_star(ctx->db, ctx->arena, ctx->worker->services, s->user_id, &json, &err) !=
+        FA_OK) {
+        fa_response_error(ctx->res, &err);
+        return;
+    }
+    fa_onboarding_answer(ctx, "starter_repo_starred", json);
+}
+
+void fa_handle_starter_repo_skip(fa_ctx_t *ctx)
+{
+    fa_session_t *s = fa_authn_session(ctx);
+    const char *json;
+    fa_error_t err;
+    if (fa_onboarding_skip(ctx->db, ctx->arena, ctx->config, s->user_id, &json, &err) != FA_OK) {
+        fa_response_error(ctx->res, &err);
+        return;
+    }
+    fa_onboarding_answer(ctx, "starter_repo_skipped", json);
 }

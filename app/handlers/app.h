@@ -6,5 +6,8 @@
 
 void fa_handle_snapshot(fa_ctx_t *ctx);
 void fa_handle_org_select(fa_ctx_t *ctx);
+void fa_handle_org_sync(fa_ctx_t *ctx);
+void fa_handle_starter_repo_star(fa_ctx_t *ctx);
+void fa_handle_starter_repo_skip(fa_ctx_t *ctx);
 
 #endif

@@ -5,7 +5,9 @@
 
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include "auth/cookie_cache.h"
 #include "core/log.h"
 #include "server/services.h"
 
@@ -165,6 +167,43 @@ static void fa_invoke_mutation(fa_ctx_t *ctx, fa_credential_t *cred)
         fa_response_error(res, &err);
 }
 
+/* The optional cookie cache (auth/cookie_cache.h): only read routes that
+ * opt in with FA_ROUTE_COOKIE_CACHE, only cookie callers, only when
+ * configured. Mutations never get here, so they always ask the database. */
+static bool fa_cache_usable(const fa_ctx_t *ctx, const fa_credential_t *cred)
+{
+    return (ctx->route->flags & FA_ROUTE_COOKIE_CACHE) && cred->kind == FA_CRED_COOKIE &&
+           ctx->config->cookie_cache_max_age > 0;
+}
+
+static bool fa_cache_read(fa_ctx_t *ctx, const fa_credential_t *cred, fa_session_t *s)
+{
+    const char *name = fa_cookie_cache_name(ctx->config);
+    if (fa_request_cookie_count(ctx->req, name) != 1)
+        return false;
+    return fa_cookie_cache_decode(&ctx->worker->services->cache_keys, ctx->arena,
+                                  fa_request_cookie(ctx->req, name), cred->hash, time(NULL),
+                                  ctx->config->cookie_cache_max_age, s);
+}
+
+static void fa_cache_write(fa_ctx_t *ctx, const fa_session_t *s)
+{
+    char *value = fa_cookie_cache_encode(&ctx->worker->services->cache_keys, ctx->arena, s,
+                                         time(NULL), ctx->config->cookie_cache_max_age);
+    if (!value)
+        return;
+    fa_cookie_t cookie = {
+        .name = fa_cookie_cache_name(ctx->config),
+        .value = value,
+        .path = "/",
+        .max_age = ctx->config->cookie_cache_max_age,
+        .secure = ctx->config->secure_cookies,
+        .http_only = true,
+        .same_site = FA_SAMESITE_LAX,
+    };
+    fa_response_set_cookie(ctx->res, &cookie);
+}
+
 void fa_authn_invoke(fa_ctx_t *ctx)
 {
     unsigned flags = ctx->route->flags;
@@ -188,11 +227,17 @@ void fa_authn_invoke(fa_ctx_t *ctx)
     if (cred.kind != FA_CRED_NONE) {
         fa_session_t *s = fa_arena_calloc(ctx->arena, 1, sizeof(*s));
         fa_error_t err;
-        fa_status_t st = fa_session_load(ctx->db, ctx->arena, ctx->config, cred.hash, s, &err);
+        bool cached = fa_cache_usable(ctx, &cred) && fa_cache_read(ctx, &cred, s);
+        fa_status_t st =
+            cached ? FA_OK : fa_session_load(ctx->db, ctx->arena, ctx->config, cred.hash, s, &err);
         if (st == FA_OK) {
             ctx->session = s;
             ctx->user_id = s->user_id;
-            fa_authn_slide(ctx, s, cred.kind == FA_CRED_COOKIE);
+            if (!cached) {
+                fa_authn_slide(ctx, s, cred.kind == FA_CRED_COOKIE);
+                if (fa_cache_usable(ctx, &cred))
+                    fa_cache_write(ctx, s);
+            }
         } else if (st != FA_ERR_UNAUTHORIZED || required) {
             if (st == FA_ERR_UNAUTHORIZED)
                 fa_unauthenticated(ctx);

@@ -5,7 +5,10 @@
  *                     type; the handler runs inside a transaction that first
  *                     locks the session row, and commits only when the
  *                     handler answered < 400 (invariant 1).
- *   FA_ROUTE_OPTIONAL_SESSION the session when there is one (snapshot). */
+ *   FA_ROUTE_OPTIONAL_SESSION the session when there is one (snapshot).
+ *   FA_ROUTE_COOKIE_CACHE a read route that may answer from the optional
+ *                     session cookie cache (auth/cookie_cache.h) instead of
+ *                     the database; never combine it with MUTATION. */
 #ifndef FA_HANDLERS_AUTHN_H
 #define FA_HANDLERS_AUTHN_H
 
@@ -15,6 +18,7 @@
 #define FA_ROUTE_SESSION 0x1u
 #define FA_ROUTE_MUTATION 0x2u
 #define FA_ROUTE_OPTIONAL_SESSION 0x4u
+#define FA_ROUTE_COOKIE_CACHE 0x8u
 
 /* Runs ctx->route->handler under the route's rules. */
 void fa_authn_invoke(fa_ctx_t *ctx);

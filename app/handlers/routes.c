@@ -2,21 +2,31 @@
  * of modules whose prepared statements every worker prepares. */
 #include "handlers/routes.h"
 
+#include "admin/users.h"
+#include "auth/admin_token.h"
 #include "auth/audit.h"
+#include "auth/github_token.h"
 #include "auth/oauth.h"
 #include "auth/session.h"
 #include "auth/signin.h"
+#include "auth/signing_keys.h"
+#include "auth/tokens.h"
+#include "handlers/admin.h"
 #include "handlers/app.h"
 #include "handlers/auth.h"
 #include "handlers/authn.h"
 #include "handlers/ops.h"
+#include "handlers/tokens.h"
+#include "jobs/org_sync.h"
 #include "jobs/queue.h"
+#include "snapshot/onboarding.h"
 #include "snapshot/selection.h"
 #include "snapshot/snapshot.h"
 
 #define SESSION FA_ROUTE_SESSION
 #define MUTATION FA_ROUTE_MUTATION
 #define OPTIONAL FA_ROUTE_OPTIONAL_SESSION
+#define CACHE FA_ROUTE_COOKIE_CACHE
 
 const fa_route_t fa_routes[] = {
     {"GET", "/healthz", fa_handle_healthz, "healthz", 0},
@@ -24,16 +34,34 @@ const fa_route_t fa_routes[] = {
     {"GET", "/metrics", fa_handle_metrics, "metrics", 0},
     {"GET", "/v1/auth/github/start", fa_handle_github_start, "auth_github_start", 0},
     {"GET", "/v1/auth/github/callback", fa_handle_github_callback, "auth_github_callback", 0},
-    {"GET", "/v1/auth/session", fa_handle_session, "auth_session", SESSION},
+    {"GET", "/v1/auth/session", fa_handle_session, "auth_session", SESSION | CACHE},
     {"GET", "/v1/auth/sessions", fa_handle_sessions_list, "auth_sessions_list", SESSION},
     {"DELETE", "/v1/auth/sessions/{id}", fa_handle_session_revoke, "auth_sessions_revoke",
      MUTATION},
     {"POST", "/v1/auth/sign-out", fa_handle_sign_out, "auth_sign_out", MUTATION},
     {"POST", "/v1/auth/sign-out-all", fa_handle_sign_out_all, "auth_sign_out_all", MUTATION},
-    {"GET", "/v1/auth/verify", fa_handle_verify, "auth_verify", OPTIONAL},
+    {"GET", "/v1/auth/verify", fa_handle_verify, "auth_verify", OPTIONAL | CACHE},
     {"POST", "/v1/auth/dev/bootstrap", fa_handle_dev_bootstrap, "auth_dev_bootstrap", 0},
+    {"POST", "/v1/auth/token", fa_handle_token_issue, "auth_token", SESSION},
+    {"POST", "/v1/auth/token/verify", fa_handle_token_verify, "auth_token_verify", 0},
+    {"GET", "/.well-known/jwks.json", fa_handle_jwks, "jwks", 0},
+    /* Admin routes authenticate the admin token themselves (handlers/admin.c). */
+    {"POST", "/v1/admin/token/rotate", fa_handle_admin_token_rotate, "admin_token_rotate", 0},
+    {"GET", "/v1/admin/users", fa_handle_admin_users_search, "admin_users_search", 0},
+    {"GET", "/v1/admin/users/{id}/sessions", fa_handle_admin_sessions_list, "admin_sessions_list",
+     0},
+    {"DELETE", "/v1/admin/users/{id}/sessions", fa_handle_admin_sessions_revoke_all,
+     "admin_sessions_revoke_all", 0},
+    {"DELETE", "/v1/admin/users/{id}/sessions/{sid}", fa_handle_admin_session_revoke,
+     "admin_session_revoke", 0},
+    {"PUT", "/v1/admin/users/{id}/role-label", fa_handle_admin_role_label, "admin_role_label", 0},
     {"GET", "/v1/app/snapshot", fa_handle_snapshot, "app_snapshot", 0},
     {"POST", "/v1/app/organizations/select", fa_handle_org_select, "app_org_select", MUTATION},
+    {"POST", "/v1/app/organizations/sync", fa_handle_org_sync, "app_org_sync", MUTATION},
+    {"POST", "/v1/app/onboarding/starter-repo/star", fa_handle_starter_repo_star,
+     "app_starter_repo_star", MUTATION},
+    {"POST", "/v1/app/onboarding/starter-repo/skip", fa_handle_starter_repo_skip,
+     "app_starter_repo_skip", MUTATION},
 };
 
 const size_t fa_route_count = sizeof(fa_routes) / sizeof(fa_routes[0]);
@@ -42,9 +70,16 @@ void fa_routes_register_statements(void)
 {
     fa_session_register_statements();
     fa_audit_register_statements();
+    fa_tokens_register_statements();
+    fa_signing_keys_register_statements();
+    fa_admin_token_register_statements();
+    fa_admin_users_register_statements();
     fa_jobs_register_statements();
     fa_signin_register_statements();
     fa_oauth_register_statements();
     fa_selection_register_statements();
     fa_snapshot_register_statements();
+    fa_org_sync_register_statements();
+    fa_github_token_register_statements();
+    fa_onboarding_register_statements();
 }

@@ -19,6 +19,10 @@ fa_services_t *fa_services_create(const fa_config_t *cfg)
     fa_keyring_init(&s->token_ring, FA_KDF_LABEL_TOKEN_ENCRYPTION, secrets, cfg->secret_count);
     fa_keyring_init(&s->binding_ring, FA_KDF_LABEL_OAUTH_BROWSER_BINDING, secrets,
                     cfg->secret_count);
+    fa_signing_keys_cache_init(&s->jwt_keys, cfg);
+    if (!fa_signing_keys_init_purpose(&s->cache_keys, FA_KDF_LABEL_COOKIE_CACHE, secrets,
+                                      cfg->secret_count))
+        abort();
     fa_github_config_t gh = {
         .oauth_url = cfg->github_oauth_url,
         .api_url = cfg->github_api_url,
@@ -41,5 +45,7 @@ void fa_services_destroy(fa_services_t *s)
     fa_signing_keys_clear(&s->session_keys);
     fa_keyring_clear(&s->token_ring);
     fa_keyring_clear(&s->binding_ring);
+    fa_signing_keys_cache_clear(&s->jwt_keys);
+    fa_signing_keys_clear(&s->cache_keys);
     free(s);
 }

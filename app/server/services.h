@@ -4,6 +4,7 @@
 #ifndef FA_SERVER_SERVICES_H
 #define FA_SERVER_SERVICES_H
 
+#include "auth/signing_keys.h"
 #include "core/config.h"
 #include "crypto/keyring.h"
 #include "crypto/signed_token.h"
@@ -16,7 +17,9 @@ struct fa_services {
     fa_keyring_t token_ring;        /* GitHub tokens, PKCE verifiers at rest */
     fa_keyring_t binding_ring;      /* base of per-browser keys (duplicate callbacks) */
     fa_github_t *github;
-    char *signed_out_snapshot;      /* the same document for every anonymous caller */
+    fa_signing_keys_cache_t jwt_keys; /* JWT signing keys, re-read every 10 s */
+    fa_signing_keys_t cache_keys;     /* signs the optional session cookie cache */
+    char *signed_out_snapshot;        /* the same document for every anonymous caller */
 };
 
 fa_services_t *fa_services_create(const fa_config_t *config);

@@ -169,8 +169,7 @@ static void fa_id_parse_cgi(fa_http_response_t *r, const char *out)
         const char *eol = strstr(line, "\r\n");
         const char *colon = memchr(line, ':', (size_t)(eol - line));
         if (colon)
-            fa_id_add_header(r, line, (size_t)(colon - line), colon + 1,
-                             (size_t)(eol - colon - 1));
+            fa_id_add_header(r, line, (size_t)(colon - line), colon + 1, (size_t)(eol - colon - 1));
         line = eol + 2;
     }
     const char *status = fa_http_header(r, "Status");
@@ -207,7 +206,7 @@ fa_http_response_t *fa_instance_request(const fa_instance_t *in, const fa_fcgi_r
     if (req->origin)
         vars[n++] = fa_xasprintf("HTTP_ORIGIN=%s", req->origin);
     vars[n] = NULL;
-    char *argv[] = {"/bin/sh", "-c", "exec /usr/bin/cgi-fcgi -bind -connect \"$0\" < \"$1\"",
+    char *argv[] = {"/bin/sh",  "-c",      "exec /usr/bin/cgi-fcgi -bind -connect \"$0\" < \"$1\"",
                     in->socket, body_file, NULL};
     fa_run_result_t res;
     fa_run(argv, vars, 10000, &res);

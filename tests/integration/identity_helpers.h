@@ -57,13 +57,13 @@ bool fa_instance_start(fa_instance_t *in, const char *name, const char *const *o
 void fa_instance_stop(fa_instance_t *in);
 
 typedef struct {
-    const char *method;   /* GET when NULL */
-    const char *path;     /* DOCUMENT_URI (no query) */
-    const char *query;    /* QUERY_STRING or NULL */
-    const char *cookie;   /* HTTP_COOKIE or NULL */
-    const char *bearer;   /* Authorization: Bearer ... or NULL */
-    const char *origin;   /* HTTP_ORIGIN or NULL */
-    const char *body;     /* JSON body (Content-Type application/json) or NULL */
+    const char *method; /* GET when NULL */
+    const char *path;   /* DOCUMENT_URI (no query) */
+    const char *query;  /* QUERY_STRING or NULL */
+    const char *cookie; /* HTTP_COOKIE or NULL */
+    const char *bearer; /* Authorization: Bearer ... or NULL */
+    const char *origin; /* HTTP_ORIGIN or NULL */
+    const char *body;   /* JSON body (Content-Type application/json) or NULL */
 } fa_fcgi_request_t;
 
 /* One request straight to the instance's socket with cgi-fcgi; the CGI

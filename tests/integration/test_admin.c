@@ -74,7 +74,8 @@ static long fa_admin_status(const char *token)
 
 static void test_token_create_once_hashed(void)
 {
-    long long before = fa_sql_int("SELECT count(*) FROM admin_tokens WHERE revoked_at IS NULL", NULL);
+    long long before =
+        fa_sql_int("SELECT count(*) FROM admin_tokens WHERE revoked_at IS NULL", NULL);
     int rc;
     const char *create[] = {"admin", "token", "create", NULL};
     char *out = fa_cli_line(create, &rc);
@@ -94,17 +95,22 @@ static void test_token_create_once_hashed(void)
     free(out);
     FA_CHECK_FATAL(fa_token_shape(fa_admin_token), "token shape: %s", fa_admin_token);
     /* Only SHA-256 of the token is stored, never the token. */
-    FA_CHECK(fa_sql_int("SELECT count(*) FROM admin_tokens WHERE token_hash = sha256(convert_to($1, 'UTF8')) "
-                        "AND revoked_at IS NULL",
-                        fa_admin_token, NULL) == 1,
-             "no live admin_tokens row holds SHA-256 of the printed token");
-    FA_CHECK(fa_sql_int("SELECT count(*) FROM admin_tokens WHERE position(convert_to($1, 'UTF8') in "
-                        "token_hash) > 0 OR position(convert_to(substr($1, 10), 'UTF8') in token_hash) > 0",
-                        fa_admin_token, NULL) == 0,
-             "the admin token is stored in plain text");
-    FA_CHECK(fa_sql_int("SELECT count(*) FROM audit_events WHERE detail::text LIKE '%' || $1 || '%'",
-                        fa_admin_token + 9, NULL) == 0,
-             "the admin token reached the audit trail");
+    FA_CHECK(
+        fa_sql_int(
+            "SELECT count(*) FROM admin_tokens WHERE token_hash = sha256(convert_to($1, 'UTF8')) "
+            "AND revoked_at IS NULL",
+            fa_admin_token, NULL) == 1,
+        "no live admin_tokens row holds SHA-256 of the printed token");
+    FA_CHECK(
+        fa_sql_int(
+            "SELECT count(*) FROM admin_tokens WHERE position(convert_to($1, 'UTF8') in "
+            "token_hash) > 0 OR position(convert_to(substr($1, 10), 'UTF8') in token_hash) > 0",
+            fa_admin_token, NULL) == 0,
+        "the admin token is stored in plain text");
+    FA_CHECK(
+        fa_sql_int("SELECT count(*) FROM audit_events WHERE detail::text LIKE '%' || $1 || '%'",
+                   fa_admin_token + 9, NULL) == 0,
+        "the admin token reached the audit trail");
     FA_CHECK(fa_admin_status(fa_admin_token) == 200, "the new admin token does not work");
     fa_assert_log_lacks(fa_admin_token + 9);
 }
@@ -114,12 +120,15 @@ static void test_wrong_tokens_refused(void)
     FA_CHECK_FATAL(fa_admin_token != NULL, "no admin token (previous test failed)");
     fa_id_user_t u;
     fa_id_user_new(&u, "admwrong");
-    char *wrong = fa_xasprintf("fa_admin_%s", fa_random_b64url());
+    char *random = fa_random_b64url();
+    char *wrong = fa_xasprintf("fa_admin_%s", random);
+    free(random);
     char *flipped = fa_xstrdup(fa_admin_token);
     flipped[20] = flipped[20] == 'A' ? 'B' : 'A';
     const char *tokens[] = {NULL, wrong, flipped, u.session, "fa_admin_short", fa_admin_token + 9};
-    const char *names[] = {"no token", "a random admin-shaped token", "one character changed",
-                           "a session token", "a short token", "the token without its prefix"};
+    const char *names[] = {
+        "no token",      "a random admin-shaped token", "one character changed", "a session token",
+        "a short token", "the token without its prefix"};
     for (size_t i = 0; i < sizeof tokens / sizeof tokens[0]; i++) {
         fa_http_response_t *r = fa_admin("GET", "/v1/admin/users", tokens[i], NULL);
         FA_CHECK_JSON_ERROR(r, 401, "invalid_admin_token", names[i]);
@@ -144,7 +153,8 @@ static void test_rotate_through_the_api(void)
     char *old = fa_admin_token;
     fa_http_response_t *r = fa_admin("POST", "/v1/admin/token/rotate", old, "{}");
     char *fresh = fa_http_json_string(r, "token");
-    FA_CHECK_FATAL(r->status == 200 && fa_token_shape(fresh), "rotate: %ld %.200s", r->status, r->body);
+    FA_CHECK_FATAL(r->status == 200 && fa_token_shape(fresh), "rotate: %ld %.200s", r->status,
+                   r->body);
     const char *cc = fa_http_header(r, "Cache-Control");
     FA_CHECK(cc && strstr(cc, "no-store"), "rotate response Cache-Control: %s", cc ? cc : "(none)");
     fa_http_response_free(r);
@@ -343,7 +353,8 @@ static void test_role_label(void)
     FA_CHECK(label && strcmp(label, "Staff") == 0, "session user roleLabel: %.300s", r->body);
     json_decref(j);
     fa_http_response_free(r);
-    FA_CHECK(fa_audit_count("role_label_set", u.id_text, NULL) == 1, "no role_label_set audit event");
+    FA_CHECK(fa_audit_count("role_label_set", u.id_text, NULL) == 1,
+             "no role_label_set audit event");
 
     const char *bad[] = {"{\"roleLabel\":\"a\\nb\"}", "{\"roleLabel\":\"\"}", "{\"roleLabel\":5}",
                          "{}"};
@@ -360,8 +371,8 @@ static void test_role_label(void)
     r = fa_admin("PUT", path, fa_admin_token, "{\"roleLabel\":null}");
     FA_CHECK(r->status == 200, "clearing the label: %ld", r->status);
     fa_http_response_free(r);
-    FA_CHECK(fa_sql_text("SELECT role_label FROM user_profiles WHERE user_id = $1::bigint", u.id_text,
-                         NULL) == NULL,
+    FA_CHECK(fa_sql_text("SELECT role_label FROM user_profiles WHERE user_id = $1::bigint",
+                         u.id_text, NULL) == NULL,
              "label not cleared");
     r = fa_admin("PUT", "/v1/admin/users/1/role-label", fa_admin_token, "{\"roleLabel\":\"x\"}");
     FA_CHECK_JSON_ERROR(r, 404, "user_not_found", "role label of an unknown user");
@@ -399,11 +410,12 @@ static void test_check(void)
      * is a finding: exit 1 and a FAIL line naming it. */
     fa_id_user_t u;
     fa_id_user_new(&u, "admcheck");
-    FA_CHECK_FATAL(fa_sql_exec("INSERT INTO sessions (user_id, id, expires_at, absolute_expires_at) "
-                               "VALUES ($1::bigint, gen_random_uuid(), now() + interval '1 hour', "
-                               "now() + interval '1 hour')",
-                               u.id_text, NULL),
-                   "cannot insert an orphan session");
+    FA_CHECK_FATAL(
+        fa_sql_exec("INSERT INTO sessions (user_id, id, expires_at, absolute_expires_at) "
+                    "VALUES ($1::bigint, gen_random_uuid(), now() + interval '1 hour', "
+                    "now() + interval '1 hour')",
+                    u.id_text, NULL),
+        "cannot insert an orphan session");
     out = fa_cli_line(check, &rc);
     FA_CHECK(rc == 1 && strstr(out, "FAIL sessions without a session_index row: 1"),
              "admin check with an orphan session: exit %d: %s", rc, out);
@@ -455,7 +467,8 @@ void fa_register_admin_suite(void)
     CU_pSuite s = fa_suite_add("admin", NULL, NULL);
     fa_test_add(s, "token created once, stored hashed", test_token_create_once_hashed);
     fa_test_add(s, "wrong tokens refused", test_wrong_tokens_refused);
-    fa_test_add(s, "rotation through the API ends the old token first", test_rotate_through_the_api);
+    fa_test_add(s, "rotation through the API ends the old token first",
+                test_rotate_through_the_api);
     fa_test_add(s, "rotation through the CLI", test_rotate_through_the_cli);
     fa_test_add(s, "users search", test_users_search);
     fa_test_add(s, "sessions list and revoke", test_sessions_list_and_revoke);

@@ -220,12 +220,17 @@ static void test_identity_reaches_upstream(void)
     fa_id_user_new(&u, "protect");
     char *sid = fa_session_id_of(u.session);
     char *cookie = fa_cookie_header(u.session);
-    const char *headers[] = {cookie, "X-Auth-User-Id: 1", "X-Auth-User-Id: 2",
-                             "X-Auth-User-Login: root", "X-Auth-Session-Id: forged",
-                             "X_Auth_User_Id: 3", NULL};
+    const char *headers[] = {cookie,
+                             "X-Auth-User-Id: 1",
+                             "X-Auth-User-Id: 2",
+                             "X-Auth-User-Login: root",
+                             "X-Auth-Session-Id: forged",
+                             "X_Auth_User_Id: 3",
+                             NULL};
     fa_http_response_t *r = fa_protected("GET", "/protected/data?q=1", headers, NULL);
-    FA_CHECK_FATAL(r->status == 200, "with a session: expected 200 from the upstream, got %ld %.300s",
-                   r->status, r->body);
+    FA_CHECK_FATAL(r->status == 200,
+                   "with a session: expected 200 from the upstream, got %ld %.300s", r->status,
+                   r->body);
     char *uid = fa_upstream_header(r, "x-auth-user-id");
     char *login = fa_upstream_header(r, "x-auth-user-login");
     char *session = fa_upstream_header(r, "x-auth-session-id");

@@ -41,13 +41,16 @@ static void test_secret_rotation(void)
     size_t n = fa_id_service_secrets(old_secrets);
     FA_CHECK_FATAL(n >= 1, "cannot read FOUNDRY_AUTH_SECRET from the service env");
     const char *old = old_secrets[0];
-    char *fresh = fa_xasprintf("rotated-%s", fa_random_b64url());
+    char *random = fa_random_b64url();
+    char *fresh = fa_xasprintf("rotated-%s", random);
+    free(random);
     char *secret_env = fa_xasprintf("FOUNDRY_AUTH_SECRET=%s,%s", fresh, old);
     fa_id_user_t u;
     fa_id_user_new(&u, "rotsecret");
     FA_CHECK(fa_signed_by(u.session, old), "the running service does not sign with its secret");
     /* A signing key exists, sealed under the old secret. */
-    fa_http_response_t *r = fa_id_post_json("/v1/auth/token", u.session, "{\"audience\":\"api.test\"}");
+    fa_http_response_t *r =
+        fa_id_post_json("/v1/auth/token", u.session, "{\"audience\":\"api.test\"}");
     FA_CHECK(r->status == 200, "token from the running service: %ld", r->status);
     fa_http_response_free(r);
 
@@ -66,7 +69,9 @@ static void test_secret_rotation(void)
     fa_http_response_free(r);
 
     /* The JWT key sealed under the old secret still opens: a token issues. */
-    fa_fcgi_request_t token = {.method = "POST", .path = "/v1/auth/token", .bearer = u.session,
+    fa_fcgi_request_t token = {.method = "POST",
+                               .path = "/v1/auth/token",
+                               .bearer = u.session,
                                .body = "{\"audience\":\"api.test\"}"};
     r = fa_instance_request(&in, &token);
     FA_CHECK(r->status == 200 && strstr(r->body, "\"token\""),
@@ -134,8 +139,9 @@ static void test_cookie_cache(void)
     char *cache_name = fa_xasprintf("%s_cache", name);
     char *cache = fa_set_cookie_value(r, cache_name);
     const char *set = fa_set_cookie_header(r, cache_name);
-    FA_CHECK_FATAL(r->status == 200 && cache, "first verify with the cache on: %ld, cache cookie %s",
-                   r->status, cache ? "set" : "missing");
+    FA_CHECK_FATAL(r->status == 200 && cache,
+                   "first verify with the cache on: %ld, cache cookie %s", r->status,
+                   cache ? "set" : "missing");
     FA_CHECK(fa_set_cookie_has(set, "HttpOnly") && fa_set_cookie_has(set, "Max-Age=60"),
              "cache cookie attributes: %s", set);
     FA_CHECK(strstr(cache, u.session) == NULL, "the cache cookie holds the session token");
@@ -157,7 +163,8 @@ static void test_cookie_cache(void)
     }
     FA_CHECK(ok == 50, "%d of 50 cached verifies answered 200 with the user", ok);
     long long during = fa_statements_since(t0);
-    FA_CHECK(during == 0, "50 verifies within max-age ran %lld statement(s) on the database", during);
+    FA_CHECK(during == 0, "50 verifies within max-age ran %lld statement(s) on the database",
+             during);
     /* Control: without the cache cookie the same instance does query. */
     r = fa_instance_request(&in, &first);
     FA_CHECK(r->status == 200, "verify without the cache cookie: %ld", r->status);
@@ -186,25 +193,34 @@ static void test_cookie_cache(void)
     fa_http_response_free(r);
     /* The documented window: a read with a fresh cache cookie still passes. */
     r = fa_instance_request(&in, &cached);
-    FA_CHECK(r->status == 200, "cached verify inside the window after revocation: %ld (the README "
-             "documents up to max-age)", r->status);
+    FA_CHECK(r->status == 200,
+             "cached verify inside the window after revocation: %ld (the README "
+             "documents up to max-age)",
+             r->status);
     fa_http_response_free(r);
     /* But never a mutation: it always asks the database. */
     char *origin = fa_origin();
-    fa_fcgi_request_t mutation = {.method = "POST", .path = "/v1/auth/sign-out-all",
-                                  .cookie = both, .origin = origin, .body = "{}"};
+    fa_fcgi_request_t mutation = {.method = "POST",
+                                  .path = "/v1/auth/sign-out-all",
+                                  .cookie = both,
+                                  .origin = origin,
+                                  .body = "{}"};
     r = fa_instance_request(&in, &mutation);
-    FA_CHECK_JSON_ERROR(r, 401, "unauthenticated", "a mutation with a revoked session and a cache cookie");
+    FA_CHECK_JSON_ERROR(r, 401, "unauthenticated",
+                        "a mutation with a revoked session and a cache cookie");
     fa_http_response_free(r);
     /* Nor a token, nor a bearer caller: neither uses the cache. */
-    fa_fcgi_request_t token = {.method = "POST", .path = "/v1/auth/token", .cookie = both,
-                               .origin = origin, .body = "{\"audience\":\"api.test\"}"};
+    fa_fcgi_request_t token = {.method = "POST",
+                               .path = "/v1/auth/token",
+                               .cookie = both,
+                               .origin = origin,
+                               .body = "{\"audience\":\"api.test\"}"};
     r = fa_instance_request(&in, &token);
     FA_CHECK(r->status == 401, "a JWT for a revoked session via the cache: %ld", r->status);
     fa_http_response_free(r);
     char *cache_cookie = fa_xasprintf("%s=%s", cache_name, cache);
-    fa_fcgi_request_t bearer = {.path = "/v1/auth/verify", .bearer = u.session,
-                                .cookie = cache_cookie};
+    fa_fcgi_request_t bearer = {
+        .path = "/v1/auth/verify", .bearer = u.session, .cookie = cache_cookie};
     r = fa_instance_request(&in, &bearer);
     FA_CHECK(r->status == 401, "a bearer caller with a cache cookie after revocation: %ld",
              r->status);

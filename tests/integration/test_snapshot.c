@@ -105,6 +105,51 @@ static void fa_normalise(json_t *j, const fa_subst_t *subs, size_t n)
     }
 }
 
+/* The JSON pointer of the first difference between want and got (empty
+ * when equal), so a failure names the field instead of dumping both. */
+static bool fa_json_first_diff(const json_t *want, const json_t *got, char *path, size_t len)
+{
+    if (json_equal(want, got))
+        return false;
+    size_t used = strlen(path);
+    if (json_is_object(want) && json_is_object(got)) {
+        const char *key;
+        json_t *w;
+        json_object_foreach((json_t *)want, key, w)
+        {
+            snprintf(path + used, len - used, "/%s", key);
+            if (fa_json_first_diff(w, json_object_get(got, key), path, len))
+                return true;
+        }
+        json_object_foreach((json_t *)got, key, w)
+        {
+            snprintf(path + used, len - used, "/%s", key);
+            if (!json_object_get(want, key))
+                return true;
+        }
+    } else if (json_is_array(want) && json_is_array(got) &&
+               json_array_size(want) == json_array_size(got)) {
+        for (size_t i = 0; i < json_array_size(want); i++) {
+            snprintf(path + used, len - used, "/%zu", i);
+            if (fa_json_first_diff(json_array_get(want, i), json_array_get(got, i), path, len))
+                return true;
+        }
+    }
+    path[used] = '\0';
+    return true;
+}
+
+static const json_t *fa_json_at(const json_t *doc, const char *pointer)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", pointer);
+    const json_t *v = doc;
+    for (char *part = strtok(buf, "/"); part && v; part = strtok(NULL, "/"))
+        v = json_is_array(v) ? json_array_get(v, strtoul(part, NULL, 10))
+                             : json_object_get(v, part);
+    return v;
+}
+
 /* Normalises doc for user u (NULL: signed out) and compares it with the golden file. */
 static void fa_check_golden(json_t *doc, const fa_test_user_t *u, const char *name)
 {
@@ -125,11 +170,16 @@ static void fa_check_golden(json_t *doc, const fa_test_user_t *u, const char *na
     json_t *golden = json_load_file(path, 0, &jerr);
     FA_CHECK(golden != NULL, "%s: cannot read golden file %s: %s", name, path, jerr.text);
     if (golden) {
-        char *got = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
-        char *want = json_dumps(golden, JSON_INDENT(2) | JSON_SORT_KEYS);
-        FA_CHECK(json_equal(doc, golden),
-                 "%s: snapshot differs from %s\n--- expected\n%s\n--- got\n%s", name, path, want,
-                 got);
+        char where[256] = "";
+        bool differs = fa_json_first_diff(golden, doc, where, sizeof where);
+        char *want = json_dumps(fa_json_at(golden, where), JSON_COMPACT | JSON_ENCODE_ANY);
+        char *got = json_dumps(fa_json_at(doc, where), JSON_COMPACT | JSON_ENCODE_ANY);
+        char *whole = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+        FA_CHECK(!differs,
+                 "%s: differs from %s at \"%s\": expected %.300s, got %.300s; normalised "
+                 "document: %.1000s",
+                 name, path, where, want ? want : "(absent)", got ? got : "(absent)", whole);
+        free(whole);
         free(got);
         free(want);
         json_decref(golden);

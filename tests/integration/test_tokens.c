@@ -84,9 +84,9 @@ static char *fa_token_kid(const char *token)
     const char *dot = strchr(token, '.');
     fa_arena_t *arena = fa_arena_create(4096);
     size_t len;
-    uint8_t *h = dot ? fa_base64url_decode_arena(arena, (fa_str_t){token, (size_t)(dot - token)},
-                                                 &len)
-                     : NULL;
+    uint8_t *h =
+        dot ? fa_base64url_decode_arena(arena, (fa_str_t){token, (size_t)(dot - token)}, &len)
+            : NULL;
     json_t *header = h ? json_loadb((const char *)h, len, 0, NULL) : NULL;
     const char *kid = json_string_value(json_object_get(header, "kid"));
     char *out = kid ? fa_xstrdup(kid) : NULL;
@@ -127,7 +127,8 @@ static void test_issue_and_verify(void)
     fa_id_user_new(&u, "jwt");
     char *sid = fa_session_id_of(u.session);
     fa_http_response_t *r;
-    char *token = fa_issue(u.session, "{\"audience\":\"" FA_AUD "\",\"scope\":\"read:things\"}", &r);
+    char *token =
+        fa_issue(u.session, "{\"audience\":\"" FA_AUD "\",\"scope\":\"read:things\"}", &r);
     FA_CHECK_FATAL(token != NULL, "POST /v1/auth/token: expected 200 with a token, got %ld %.300s",
                    r->status, r->body);
     json_t *body = fa_http_json(r);
@@ -143,7 +144,8 @@ static void test_issue_and_verify(void)
 
     r = fa_verify(token);
     json_t *claims = fa_http_json(r);
-    FA_CHECK_FATAL(r->status == 200 && claims, "verify a fresh token: %ld %.300s", r->status, r->body);
+    FA_CHECK_FATAL(r->status == 200 && claims, "verify a fresh token: %ld %.300s", r->status,
+                   r->body);
     char *iss = fa_envfile_get("FOUNDRY_AUTH_URL");
     FA_CHECK(json_is_true(json_object_get(claims, "active")), "active expected true");
     FA_CHECK(strcmp(json_string_value(json_object_get(claims, "sub")), u.id_text) == 0,
@@ -223,7 +225,8 @@ static void test_jwks(void)
     FA_CHECK(cc && strcmp(cc, "public, max-age=300") == 0,
              "JWKS Cache-Control expected \"public, max-age=300\", got %s", cc ? cc : "(none)");
     json_t *key = fa_jwks_key(jwks, kid);
-    FA_CHECK(key != NULL, "the token's kid %s is not in the JWKS: %.500s", kid ? kid : "?", r->body);
+    FA_CHECK(key != NULL, "the token's kid %s is not in the JWKS: %.500s", kid ? kid : "?",
+             r->body);
     size_t i;
     json_t *k;
     json_array_foreach(json_object_get(jwks, "keys"), i, k)
@@ -263,11 +266,12 @@ static char *fa_node_verify(const char *token, const char *jwk_json)
         "const [token, jwk] = process.argv.slice(1);"
         "const [h, p, s] = token.split('.');"
         "const key = crypto.createPublicKey({ key: JSON.parse(jwk), format: 'jwk' });"
-        "const ok = crypto.verify(null, Buffer.from(h + '.' + p), key, Buffer.from(s, 'base64url'));"
+        "const ok = crypto.verify(null, Buffer.from(h + '.' + p), key, Buffer.from(s, "
+        "'base64url'));"
         "const header = JSON.parse(Buffer.from(h, 'base64url'));"
         "console.log(ok && header.alg === 'EdDSA' ? 'valid' : 'invalid');";
-    char *argv[] = {"/usr/bin/env", "node", "-e", (char *)script, (char *)token, (char *)jwk_json,
-                    NULL};
+    char *argv[] = {"/usr/bin/env", "node",           "-e", (char *)script,
+                    (char *)token,  (char *)jwk_json, NULL};
     fa_run_result_t res;
     fa_run(argv, NULL, 20000, &res);
     char *out = fa_xasprintf("%s", res.exit_code == 0 ? strtok(res.out, "\n") : res.err);
@@ -410,7 +414,8 @@ static void test_verify_refusals(void)
     char *jwk_text = json_dumps(fa_jwks_key(jwks, kid), JSON_COMPACT);
     char *hs_jwk = fa_reheader(token, hs_header, jwk_text, strlen(jwk_text));
     fa_expect_outcome(hs_jwk, "invalid_token", "HS256 keyed with the JWK JSON");
-    char *unknown = fa_reheader(token, "{\"alg\":\"EdDSA\",\"kid\":\"nope\",\"typ\":\"JWT\"}", pub, 32);
+    char *unknown =
+        fa_reheader(token, "{\"alg\":\"EdDSA\",\"kid\":\"nope\",\"typ\":\"JWT\"}", pub, 32);
     fa_expect_outcome(unknown, "invalid_token", "unknown kid");
 
     char *two = fa_xasprintf("%.*s", (int)(dot2 - token), token);
@@ -493,12 +498,17 @@ static EVP_PKEY *fa_current_key(char **kid_out)
     return key;
 }
 
-static char *fa_mint(EVP_PKEY *key, const char *kid, const char *sid, long long user_id,
-                     time_t now, long ttl)
+static char *fa_mint(EVP_PKEY *key, const char *kid, const char *sid, long long user_id, time_t now,
+                     long ttl)
 {
     char *iss = fa_envfile_get("FOUNDRY_AUTH_URL");
-    fa_jwt_issue_t in = {.issuer = iss, .audience = FA_AUD, .scope = "", .session_id = sid,
-                         .user_id = user_id, .now = now, .ttl = ttl};
+    fa_jwt_issue_t in = {.issuer = iss,
+                         .audience = FA_AUD,
+                         .scope = "",
+                         .session_id = sid,
+                         .user_id = user_id,
+                         .now = now,
+                         .ttl = ttl};
     fa_arena_t *arena = fa_arena_create(4096);
     char *token = fa_xstrdup(fa_jwt_issue(arena, key, kid, &in));
     fa_arena_destroy(arena);
@@ -646,10 +656,11 @@ static void test_private_keys_sealed(void)
 {
     /* Every private key is an AES-GCM box of a 32-byte seed (1 + 12 + 32 +
      * 16 bytes), and no public JWK carries a private member. */
-    long long bad = fa_sql_int("SELECT count(*) FROM signing_keys WHERE "
-                               "octet_length(private_key_enc) <> 61 OR get_byte(private_key_enc, 0) <> 1 "
-                               "OR public_jwk ? 'd'",
-                               NULL);
+    long long bad =
+        fa_sql_int("SELECT count(*) FROM signing_keys WHERE "
+                   "octet_length(private_key_enc) <> 61 OR get_byte(private_key_enc, 0) <> 1 "
+                   "OR public_jwk ? 'd'",
+                   NULL);
     long long all = fa_sql_int("SELECT count(*) FROM signing_keys", NULL);
     FA_CHECK(all > 0 && bad == 0, "%lld of %lld signing keys are not sealed as expected", bad, all);
     /* The seed itself is nowhere in the table: open the current key and

@@ -1,0 +1,35 @@
+/* JWTs for the caller's session: issuing one and answering whether one is
+ * still good (PRODUCT.md section 4). Joins the pure JWT code (auth/jwt.h),
+ * the signing keys (auth/signing_keys.h) and the session tables. */
+#ifndef FA_AUTH_TOKENS_H
+#define FA_AUTH_TOKENS_H
+
+#include <jansson.h>
+
+#include "auth/session.h"
+#include "auth/signing_keys.h"
+#include "core/config.h"
+#include "db/db.h"
+
+void fa_tokens_register_statements(void);
+
+/* A token for session s. Refuses (FA_ERR_FORBIDDEN, audience_not_allowed)
+ * an audience outside FOUNDRY_JWT_AUDIENCES and (FA_ERR_BAD_REQUEST,
+ * invalid_scope) a scope fa_jwt_scope_valid rejects. *token and *expires_in
+ * on success. */
+fa_status_t fa_tokens_issue(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
+                            fa_signing_keys_cache_t *keys, const fa_session_t *s,
+                            const char *audience, const char *scope, char **token, long *expires_in,
+                            fa_error_t *err);
+
+/* Verifies token: signature under a published key, our claims, and a
+ * session that still exists (one lookup by user id and session id, done
+ * last and only for an otherwise valid token). FA_ERR_UNAUTHORIZED with
+ * code token_expired, invalid_token or session_revoked; FA_ERR_UNAVAILABLE
+ * when the database is down. On FA_OK *claims is the verified claim set
+ * (released with the arena). */
+fa_status_t fa_tokens_verify(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
+                             fa_signing_keys_cache_t *keys, fa_str_t token, json_t **claims,
+                             fa_error_t *err);
+
+#endif

@@ -1,0 +1,16 @@
+/* The admin API (PRODUCT.md section 4, "Admin"): bearer admin token, never a
+ * session. Routes run with no session flag; each handler authenticates the
+ * admin token itself (handlers/admin.c). */
+#ifndef FA_HANDLERS_ADMIN_H
+#define FA_HANDLERS_ADMIN_H
+
+#include "server/context.h"
+
+void fa_handle_admin_token_rotate(fa_ctx_t *ctx);        /* POST /v1/admin/token/rotate */
+void fa_handle_admin_users_search(fa_ctx_t *ctx);        /* GET /v1/admin/users?query= */
+void fa_handle_admin_sessions_list(fa_ctx_t *ctx);       /* GET .../users/{id}/sessions */
+void fa_handle_admin_session_revoke(fa_ctx_t *ctx);      /* DELETE .../sessions/{sid} */
+void fa_handle_admin_sessions_revoke_all(fa_ctx_t *ctx); /* DELETE .../sessions */
+void fa_handle_admin_role_label(fa_ctx_t *ctx);          /* PUT .../users/{id}/role-label */
+
+#endif

@@ -1,0 +1,107 @@
+/* Owns: the token routes: parse, call auth/tokens, render.
+ *
+ * POST /v1/auth/token/verify needs no session on purpose. It only answers
+ * about a token the caller already holds: the claims it returns are readable
+ * by anyone holding the token (a JWT payload is plain base64url), and the
+ * one extra bit, "its session still exists", is what a relying service asks
+ * for. It is no signing oracle (it never signs) and costs at most one
+ * primary-key lookup, done only after the signature and claims held. Its
+ * abuse limit is nginx's: it lives under /v1/auth/, which the shipped
+ * config rate-limits per address. Requiring a session would make it useless
+ * to the services it exists for, which hold a JWT and no browser session. */
+#include "handlers/tokens.h"
+
+#include <string.h>
+
+#include "auth/tokens.h"
+#include "handlers/authn.h"
+#include "server/services.h"
+
+static fa_signing_keys_cache_t *fa_jwt_keys(fa_ctx_t *ctx)
+{
+    return &ctx->worker->services->jwt_keys;
+}
+
+/* A string member, or NULL (absent); *bad when present but not a string or
+ * longer than max. */
+static const char *fa_body_string(json_t *body, const char *key, size_t max, bool *bad)
+{
+    json_t *v = json_object_get(body, key);
+    if (!v)
+        return NULL;
+    if (!json_is_string(v) || json_string_length(v) > max) {
+        *bad = true;
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+void fa_handle_token_issue(fa_ctx_t *ctx)
+{
+    json_t *body;
+    fa_error_t err;
+    if (fa_request_json(ctx->req, &body, &err) != FA_OK) {
+        fa_response_error(ctx->res, &err);
+        return;
+    }
+    bool bad = false;
+    const char *audience = fa_body_string(body, "audience", 256, &bad);
+    const char *scope = fa_body_string(body, "scope", FA_JWT_SCOPE_MAX, &bad);
+    if (bad || !audience) {
+        fa_response_error_status(ctx->res, FA_ERR_BAD_REQUEST, "invalid_request",
+                                 "audience (a string) is required; scope is an optional string");
+        return;
+    }
+    char *token;
+    long expires_in;
+    if (fa_tokens_issue(ctx->db, ctx->arena, ctx->config, fa_jwt_keys(ctx), fa_authn_session(ctx),
+                        audience, scope ? scope : "", &token, &expires_in, &err) != FA_OK) {
+        fa_response_error(ctx->res, &err);
+        return;
+    }
+    json_t *out = json_pack("{s:s,s:s,s:I}", "token", token, "tokenType", "Bearer", "expiresIn",
+                            (json_int_t)expires_in);
+    fa_response_json(ctx->res, 200, out);
+    json_decref(out);
+}
+
+void fa_handle_token_verify(fa_ctx_t *ctx)
+{
+    json_t *body;
+    fa_error_t err;
+    if (fa_request_json(ctx->req, &body, &err) != FA_OK) {
+        fa_response_error(ctx->res, &err);
+        return;
+    }
+    json_t *token = json_object_get(body, "token");
+    if (!json_is_string(token)) {
+        fa_response_error_status(ctx->res, FA_ERR_BAD_REQUEST, "invalid_request",
+                                 "token (a string) is required");
+        return;
+    }
+    fa_str_t value = {json_string_value(token), json_string_length(token)};
+    json_t *claims;
+    if (fa_tokens_verify(ctx->db, ctx->arena, ctx->config, fa_jwt_keys(ctx), value, &claims,
+                         &err) != FA_OK) {
+        fa_response_error(ctx->res, &err);
+        return;
+    }
+    json_t *out = json_deep_copy(claims);
+    json_object_set_new(out, "active", json_true());
+    fa_response_json(ctx->res, 200, out);
+    json_decref(out);
+}
+
+void fa_handle_jwks(fa_ctx_t *ctx)
+{
+    fa_error_t err;
+    char *jwks = fa_signing_keys_jwks(fa_jwt_keys(ctx), ctx->db, ctx->arena, &err);
+    if (!jwks) {
+        fa_response_error(ctx->res, &err);
+        return;
+    }
+    fa_response_json_raw(ctx->res, 200, jwks, strlen(jwks));
+    /* Public and identical for everyone: caches may keep it, briefly, since
+     * a rotation publishes the new key only at the moment it starts signing. */
+    fa_response_set_header(ctx->res, "Cache-Control", "public, max-age=300");
+}

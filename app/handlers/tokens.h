@@ -1,0 +1,15 @@
+/* Token routes: POST /v1/auth/token, POST /v1/auth/token/verify and
+ * GET /.well-known/jwks.json. */
+#ifndef FA_HANDLERS_TOKENS_H
+#define FA_HANDLERS_TOKENS_H
+
+#include "server/context.h"
+
+/* FA_ROUTE_SESSION: {"audience","scope"} -> {"token","tokenType","expiresIn"}. */
+void fa_handle_token_issue(fa_ctx_t *ctx);
+/* No session needed (see tokens.c): {"token"} -> {"active":true,...claims} or 401. */
+void fa_handle_token_verify(fa_ctx_t *ctx);
+/* Public keys, cacheable for five minutes. */
+void fa_handle_jwks(fa_ctx_t *ctx);
+
+#endif

@@ -1,0 +1,247 @@
+/* Owns: user_profiles' org_sync_* columns and eligible_organization_ids;
+ * organizations (kind organization) and organization_members after sign-in;
+ * clearing session_state.active_organization_id for orgs a sync removed (the
+ * one write to session_state outside snapshot/selection.c, so the removal and
+ * its consequence commit together). Never: holds a transaction open across a
+ * GitHub call, or logs/stores a token. */
+#include "jobs/org_sync.h"
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/github_token.h"
+#include "core/log.h"
+#include "server/services.h"
+
+static const fa_db_statement_t fa_org_sync_statements[] = {
+    {"org_sync_status",
+     "UPDATE user_profiles SET org_sync_status = $2, org_sync_error = $3, "
+     "org_sync_updated_at = now(), updated_at = now() WHERE user_id = $1",
+     3},
+    /* A personal row is never turned into an organization (ids are one space
+     * on GitHub, so this only guards against a bug, not a real collision). */
+    {"org_sync_upsert_orgs",
+     "INSERT INTO organizations (id, login, name, avatar_url, kind) "
+     "SELECT o.id, o.login, o.name, o.avatar_url, 'organization' "
+     "FROM jsonb_to_recordset($1::jsonb) AS o(id bigint, login text, name text, avatar_url text) "
+     "ON CONFLICT (id) DO UPDATE SET login = excluded.login, "
+     "name = coalesce(excluded.name, organizations.name), avatar_url = excluded.avatar_url, "
+     "updated_at = now() WHERE organizations.kind = 'organization'",
+     1},
+    {"org_sync_prune_members",
+     "DELETE FROM organization_members m USING organizations o "
+     "WHERE m.user_id = $1 AND o.id = m.organization_id AND o.kind = 'organization' "
+     "AND m.organization_id <> ALL ($2::bigint[])",
+     2},
+    {"org_sync_add_members",
+     "INSERT INTO organization_members (user_id, organization_id) "
+     "SELECT $1, id FROM unnest($2::bigint[]) AS id "
+     "ON CONFLICT (user_id, organization_id) DO UPDATE SET synced_at = now()",
+     2},
+    /* Personal account first, then the orgs in GitHub's order. */
+    {"org_sync_done",
+     "UPDATE user_profiles SET eligible_organization_ids = ARRAY[$1::bigint] || $2::bigint[], "
+     "org_sync_status = 'done', org_sync_error = NULL, org_sync_updated_at = now(), "
+     "updated_at = now() WHERE user_id = $1 RETURNING user_id",
+     2},
+    {"org_sync_clear_active",
+     "UPDATE session_state SET active_organization_id = NULL, updated_at = now() "
+     "WHERE user_id = $1 AND active_organization_id IS NOT NULL "
+     "AND active_organization_id <> ALL (ARRAY[$1::bigint] || $2::bigint[])",
+     2},
+};
+
+void fa_org_sync_register_statements(void)
+{
+    fa_db_register(fa_org_sync_statements,
+                   sizeof(fa_org_sync_statements) / sizeof(fa_org_sync_statements[0]));
+}
+
+static fa_status_t fa_set_status(fa_db_t *db, fa_arena_t *arena, int64_t user_id,
+                                 const char *status, const char *error, fa_error_t *err)
+{
+    const char *values[3] = {fa_arena_sprintf(arena, "%lld", (long long)user_id), status, error};
+    return fa_db_exec(db, arena, "org_sync_status", 3, values, err) ? FA_OK : err->status;
+}
+
+fa_status_t fa_org_sync_request(fa_db_t *db, fa_arena_t *arena, int64_t user_id, fa_error_t *err)
+{
+    fa_status_t st = fa_jobs_enqueue(db, arena, FA_JOB_ORG_SYNC, user_id, NULL, err);
+    return st != FA_OK ? st : fa_set_status(db, arena, user_id, "pending", NULL, err);
+}
+
+fa_status_t fa_org_sync_phase(fa_db_t *db, fa_arena_t *arena, const fa_job_t *job,
+                              fa_job_phase_t phase, const char *reason, fa_error_t *err)
+{
+    if (job->user_id <= 0)
+        return FA_OK;
+    switch (phase) {
+    case FA_JOB_PHASE_START:
+        return fa_set_status(db, arena, job->user_id, "running", NULL, err);
+    case FA_JOB_PHASE_RETRY: /* queued again: pending, with why the last try failed */
+        return fa_set_status(db, arena, job->user_id, "pending", reason, err);
+    case FA_JOB_PHASE_GIVE_UP:
+        return fa_set_status(db, arena, job->user_id, "failed", reason, err);
+    }
+    return FA_OK;
+}
+
+/* ---- GitHub side (no transaction open) -------------------------------- */
+
+static bool fa_err_is(const fa_error_t *err, const char *code)
+{
+    return err->code && strcmp(err->code, code) == 0;
+}
+
+static fa_status_t fa_revoked(fa_error_t *err, const char *detail)
+{
+    return fa_error_set(err, FA_ERR_UPSTREAM, "github_token_revoked",
+                        "GitHub no longer accepts this user's token and it could not be "
+                        "refreshed; the user must sign in again",
+                        detail);
+}
+
+static void fa_wipe_string(void *s)
+{
+    OPENSSL_cleanse(s, strlen(s));
+}
+
+/* GitHub rotates both tokens on refresh and the old refresh token dies, so
+ * the new pair is stored at once, before anything else can fail. */
+static fa_status_t fa_refresh(fa_job_env_t *env, fa_job_t *job, fa_github_token_t *tok,
+                              fa_error_t *err)
+{
+    fa_github_tokens_t fresh;
+    fa_github_t *gh = env->services->github;
+    if (fa_github_refresh_token(gh, env->arena, tok->refresh_token, &fresh, err) != FA_OK) {
+        if (fa_err_is(err, "github_rejected_code") || fa_err_is(err, "github_unauthorized"))
+            return fa_revoked(err, "the refresh token was refused");
+        if (fa_err_is(err, "github_rate_limited"))
+            job->retry_after = fa_github_retry_after(gh);
+        return err->status;
+    }
+    fa_arena_defer(env->arena, fa_wipe_string, fresh.access_token);
+    if (fresh.refresh_token)
+        fa_arena_defer(env->arena, fa_wipe_string, fresh.refresh_token);
+    fa_status_t st = fa_github_token_store(env->db, env->arena, &env->services->token_ring,
+                                           job->user_id, &fresh, err);
+    if (st != FA_OK) {
+        fa_log_error("org_sync", "user %lld: could not store the refreshed GitHub token: %s",
+                     (long long)job->user_id, err->code);
+        return st;
+    }
+    fa_log_info("org_sync", "user %lld: GitHub token refreshed", (long long)job->user_id);
+    tok->access_token = fresh.access_token;
+    tok->refresh_token = fresh.refresh_token;
+    tok->access_expired = false;
+    return FA_OK;
+}
+
+/* The orgs with the token, refreshing it once when it expired or GitHub
+ * refuses it. */
+static fa_status_t fa_list_orgs(fa_job_env_t *env, fa_job_t *job, fa_github_org_t **orgs,
+                                size_t *count, fa_error_t *err)
+{
+    fa_github_token_t tok;
+    fa_status_t st = fa_github_token_load(env->db, env->arena, &env->services->token_ring,
+                                          job->user_id, &tok, err);
+    if (st != FA_OK)
+        return st;
+    bool refreshed = false;
+    if (tok.access_expired && tok.refresh_token) {
+        if ((st = fa_refresh(env, job, &tok, err)) != FA_OK)
+            return st;
+        refreshed = true;
+    }
+    fa_github_t *gh = env->services->github;
+    for (;;) {
+        st = fa_github_list_orgs(gh, env->arena, tok.access_token, orgs, count, err);
+        if (st == FA_OK || !fa_err_is(err, "github_unauthorized"))
+            break;
+        if (refreshed || !tok.refresh_token)
+            return fa_revoked(err, refreshed ? "refused right after a refresh"
+                                             : "refused and there is no refresh token");
+        if ((st = fa_refresh(env, job, &tok, err)) != FA_OK)
+            return st;
+        refreshed = true;
+    }
+    if (st != FA_OK && fa_err_is(err, "github_rate_limited"))
+        job->retry_after = fa_github_retry_after(gh);
+    return st;
+}
+
+/* ---- the database side (one transaction) ------------------------------ */
+
+typedef struct {
+    const char *user_id;
+    const char *orgs_json; /* [{"id","login","name","avatar_url"}] */
+    const char *org_ids;   /* bigint[] literal "{1,2}" */
+} fa_sync_write_t;
+
+static fa_status_t fa_sync_tx(fa_db_t *db, fa_arena_t *arena, void *ctx, fa_error_t *err)
+{
+    const fa_sync_write_t *w = ctx;
+    const char *orgs[1] = {w->orgs_json};
+    const char *pair[2] = {w->user_id, w->org_ids};
+    PGresult *r;
+    if (!fa_db_exec(db, arena, "org_sync_upsert_orgs", 1, orgs, err) ||
+        !fa_db_exec(db, arena, "org_sync_prune_members", 2, pair, err) ||
+        !fa_db_exec(db, arena, "org_sync_add_members", 2, pair, err) ||
+        !(r = fa_db_exec(db, arena, "org_sync_done", 2, pair, err)) ||
+        !fa_db_exec(db, arena, "org_sync_clear_active", 2, pair, err))
+        return err->status;
+    if (PQntuples(r) != 1)
+        return fa_error_set(err, FA_ERR_NOT_FOUND, "job_permanent",
+                            "the user has no profile (deleted?)", NULL);
+    return FA_OK;
+}
+
+static bool fa_build_write(fa_arena_t *arena, int64_t user_id, const fa_github_org_t *orgs,
+                           size_t count, fa_sync_write_t *w)
+{
+    json_t *list = json_array();
+    fa_buf_t ids;
+    fa_buf_init(&ids, arena, 64 + count * 12);
+    fa_buf_append_char(&ids, '{');
+    bool ok = list != NULL;
+    for (size_t i = 0; ok && i < count; i++) {
+        json_t *o =
+            json_pack("{s:I,s:s,s:s?,s:s?}", "id", (json_int_t)orgs[i].id, "login", orgs[i].login,
+                      "name", orgs[i].name, "avatar_url", orgs[i].avatar_url);
+        ok = o && json_array_append_new(list, o) == 0;
+        fa_buf_printf(&ids, "%s%lld", i ? "," : "", (long long)orgs[i].id);
+    }
+    fa_buf_append_char(&ids, '}');
+    char *text = ok ? json_dumps(list, JSON_COMPACT) : NULL;
+    json_decref(list);
+    if (!text)
+        return false;
+    w->user_id = fa_arena_sprintf(arena, "%lld", (long long)user_id);
+    w->orgs_json = fa_arena_strdup(arena, text);
+    w->org_ids = fa_buf_cstr(&ids);
+    free(text);
+    return true;
+}
+
+fa_status_t fa_org_sync_run(fa_job_env_t *env, fa_job_t *job, fa_error_t *err)
+{
+    if (job->user_id <= 0)
+        return fa_error_set(err, FA_ERR_UNPROCESSABLE, "job_permanent",
+                            "org_sync job without a user", NULL);
+    fa_github_org_t *orgs;
+    size_t count;
+    fa_status_t st = fa_list_orgs(env, job, &orgs, &count, err);
+    if (st != FA_OK)
+        return st;
+    fa_sync_write_t w;
+    if (!fa_build_write(env->arena, job->user_id, orgs, count, &w))
+        return fa_error_set(err, FA_ERR_UPSTREAM, "github_bad_response",
+                            "GitHub sent an organization that cannot be stored", NULL);
+    st = fa_jobs_commit(env, job, fa_sync_tx, &w, err);
+    if (st == FA_OK)
+        fa_log_info("org_sync", "user %lld: %zu organization(s) synced", (long long)job->user_id,
+                    count);
+    return st;
+}

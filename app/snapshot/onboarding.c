@@ -1,0 +1,90 @@
+/* Owns: user_profiles' starter_repo_status, starred_at, skipped_at writes.
+ * Never: changes the status when GitHub refused, or sends the user's token
+ * anywhere but GitHub. */
+#include "snapshot/onboarding.h"
+
+#include <string.h>
+
+#include "auth/github_token.h"
+
+#define FA_ISO(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+#define FA_STARTER_REPO_JSON                                                                       \
+    "json_build_object('starterRepo', json_build_object('repo', $2::text, "                        \
+    "'status', starter_repo_status, 'starredAt', " FA_ISO(                                         \
+        "starred_at") ", "                                                                         \
+                      "'skippedAt', " FA_ISO("skipped_at") "))::text AS json"
+
+static const fa_db_statement_t fa_onboarding_statements[] = {
+    {"onboarding_star",
+     "UPDATE user_profiles SET starter_repo_status = 'starred', starred_at = now(), "
+     "updated_at = now() WHERE user_id = $1 RETURNING " FA_STARTER_REPO_JSON,
+     2},
+    {"onboarding_skip",
+     "UPDATE user_profiles SET starter_repo_status = 'skipped', skipped_at = now(), "
+     "updated_at = now() WHERE user_id = $1 AND starter_repo_status <> 'starred' "
+     "RETURNING " FA_STARTER_REPO_JSON,
+     2},
+};
+
+void fa_onboarding_register_statements(void)
+{
+    fa_db_register(fa_onboarding_statements,
+                   sizeof(fa_onboarding_statements) / sizeof(fa_onboarding_statements[0]));
+}
+
+static fa_status_t fa_not_configured(fa_error_t *err)
+{
+    return fa_error_set(err, FA_ERR_CONFLICT, "starter_repo_not_configured",
+                        "no starter repository is configured (FOUNDRY_STARTER_REPO)", NULL);
+}
+
+static fa_status_t fa_record(fa_db_t *db, fa_arena_t *arena, const char *statement,
+                             const char *repo, int64_t user_id, const char **json, fa_error_t *err)
+{
+    const char *values[2] = {fa_arena_sprintf(arena, "%lld", (long long)user_id), repo};
+    PGresult *r = fa_db_exec(db, arena, statement, 2, values, err);
+    if (!r)
+        return err->status;
+    if (PQntuples(r) != 1 && strcmp(statement, "onboarding_skip") == 0)
+        return fa_error_set(err, FA_ERR_CONFLICT, "starter_repo_already_starred",
+                            "the starter repository is already starred", NULL);
+    if (PQntuples(r) != 1)
+        return fa_error_set(err, FA_ERR_NOT_FOUND, "profile_not_found", "no such profile", NULL);
+    *json = fa_db_value(r, 0, "json");
+    return FA_OK;
+}
+
+/* Every way starring can fail is one answer to the client: GitHub (or the
+ * token we hold for it) did not do it. The cause stays in the log detail. */
+static fa_status_t fa_github_failed(fa_arena_t *arena, fa_error_t *err)
+{
+    const char *cause = fa_arena_sprintf(arena, "%s%s%s", err->code ? err->code : "error",
+                                         err->detail ? ": " : "", err->detail ? err->detail : "");
+    return fa_error_set(err, FA_ERR_UPSTREAM, "github_failed",
+                        "GitHub did not star the repository; try again later", cause);
+}
+
+fa_status_t fa_onboarding_star(fa_db_t *db, fa_arena_t *arena, const fa_services_t *services,
+                               int64_t user_id, const char **json, fa_error_t *err)
+{
+    const char *repo = services->config->starter_repo;
+    if (!repo)
+        return fa_not_configured(err);
+    fa_github_token_t tok;
+    if (fa_github_token_load(db, arena, &services->token_ring, user_id, &tok, err) != FA_OK) {
+        if (err->status == FA_ERR_UNAVAILABLE)
+            return err->status;
+        return fa_github_failed(arena, err);
+    }
+    if (fa_github_star_repo(services->github, arena, tok.access_token, repo, err) != FA_OK)
+        return fa_github_failed(arena, err);
+    return fa_record(db, arena, "onboarding_star", repo, user_id, json, err);
+}
+
+fa_status_t fa_onboarding_skip(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
+                               int64_t user_id, const char **json, fa_error_t *err)
+{
+    if (!cfg->starter_repo)
+        return fa_not_configured(err);
+    return fa_record(db, arena, "onboarding_skip", cfg->starter_repo, user_id, json, err);
+}
