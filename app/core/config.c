@@ -158,6 +158,17 @@ static bool fa_load_secrets(fa_loader_t *l, fa_config_t *cfg)
     return true;
 }
 
+/* URLs and paths from the environment end up verbatim in Location headers
+ * and outgoing requests: printable ASCII only, no space, no backslash (a
+ * control byte would make the response writer abort on every redirect). */
+static bool fa_url_chars(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7f || *p == '\\')
+            return false;
+    return true;
+}
+
 /* Returns the origin (scheme://host[:port]) of an absolute http(s) URL. */
 static char *fa_url_origin(const char *url)
 {
@@ -169,10 +180,10 @@ static char *fa_url_origin(const char *url)
     else
         return NULL;
     size_t host_len = strcspn(rest, "/?#");
-    if (host_len == 0)
+    if (host_len == 0 || !fa_url_chars(url))
         return NULL;
     for (size_t i = 0; i < host_len; i++)
-        if (rest[i] == '@' || isspace((unsigned char)rest[i]))
+        if (rest[i] == '@')
             return NULL;
     return strndup(url, (size_t)(rest - url) + host_len);
 }
@@ -207,8 +218,9 @@ static bool fa_load_url(fa_loader_t *l, fa_config_t *cfg)
         return fa_fail(l, "FOUNDRY_AUTH_URL: not set (the public base URL, e.g. "
                           "https://auth.example.com)");
     cfg->public_origin = fa_url_origin(v);
-    if (!cfg->public_origin)
-        return fa_fail(l, "FOUNDRY_AUTH_URL: must be an absolute http(s) URL");
+    if (!cfg->public_origin || strpbrk(v, "?#"))
+        return fa_fail(l, "FOUNDRY_AUTH_URL: must be an absolute http(s) URL without query "
+                          "or fragment");
     cfg->public_url = strdup(v);
     size_t n = strlen(cfg->public_url);
     while (n && cfg->public_url[n - 1] == '/')
@@ -259,8 +271,11 @@ static bool fa_load_base_url(fa_loader_t *l, const char *name, const char *fallb
 {
     const char *v = fa_get(l, name);
     char *origin = fa_url_origin(v ? v : fallback);
-    if (!origin)
-        return fa_fail(l, "%s: must be an absolute http(s) URL", name);
+    if (!origin || strpbrk(v ? v : fallback, "?#")) {
+        free(origin);
+        return fa_fail(l, "%s: must be an absolute http(s) URL without query or fragment",
+                       name);
+    }
     free(origin);
     *out = fa_dup_or(v, fallback);
     size_t n = strlen(*out);
@@ -300,8 +315,11 @@ static bool fa_load_bool(fa_loader_t *l, const char *name, bool *out)
 static bool fa_load_path(fa_loader_t *l, const char *name, const char *fallback, char **out)
 {
     const char *v = fa_get(l, name);
-    if (v && v[0] != '/')
-        return fa_fail(l, "%s: must be a path starting with '/'", name);
+    /* Redirect targets: "//host" or "/\\host" would leave the site. */
+    if (v && (v[0] != '/' || v[1] == '/' || v[1] == '\\' || !fa_url_chars(v)))
+        return fa_fail(l, "%s: must be a path starting with a single '/', printable "
+                          "ASCII without spaces",
+                       name);
     *out = fa_dup_or(v, fallback);
     return true;
 }

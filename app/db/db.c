@@ -141,11 +141,23 @@ static void fa_db_mark_down(fa_db_t *db)
                                                                 : db->backoff_ms * 2;
 }
 
+/* libpq prints server notices (and "terminating connection" messages) to
+ * stderr by default, which would break the one-JSON-object-per-line log. */
+static void fa_db_notice(void *arg, const char *message)
+{
+    (void)arg;
+    size_t len = strlen(message);
+    while (len && message[len - 1] == '\n')
+        len--;
+    fa_log_warn("db", "server: %.*s", (int)len, message);
+}
+
 static bool fa_db_try_connect(fa_db_t *db)
 {
     db->conn = fa_db_connect_bounded(db->conninfo, FA_DB_CONNECT_BUDGET_MS);
     if (!db->conn)
         return false;
+    PQsetNoticeProcessor(db->conn, fa_db_notice, NULL);
     /* Settings every statement relies on: our schema only, UTC, and bounds so
      * a stuck query cannot pin a worker forever. */
     if (!fa_db_command_ok(db->conn, "SELECT pg_catalog.set_config('search_path', 'public', false)") ||
@@ -168,12 +180,29 @@ static bool fa_db_try_connect(fa_db_t *db)
     return true;
 }
 
+/* An idle connection the server closed (restart, idle timeout) only shows
+ * as readable; noticing it before sending avoids failing a request whose
+ * statement never reached the server. One zero-timeout poll, no round trip. */
+static bool fa_db_idle_connection_alive(fa_db_t *db)
+{
+    struct pollfd pfd = {.fd = PQsocket(db->conn), .events = POLLIN};
+    if (pfd.fd < 0)
+        return false;
+    if (poll(&pfd, 1, 0) <= 0)
+        return true;
+    return PQconsumeInput(db->conn) == 1 && PQstatus(db->conn) == CONNECTION_OK;
+}
+
 fa_status_t fa_db_ready(fa_db_t *db, fa_error_t *err)
 {
-    if (db->state == FA_DB_CONNECTED && PQstatus(db->conn) == CONNECTION_OK)
+    if (db->state == FA_DB_CONNECTED && PQstatus(db->conn) == CONNECTION_OK &&
+        (PQtransactionStatus(db->conn) != PQTRANS_IDLE || fa_db_idle_connection_alive(db)))
         return FA_OK;
-    if (db->state == FA_DB_CONNECTED)
+    if (db->state == FA_DB_CONNECTED) {
+        fa_log_warn("db", "the database closed our connection; reconnecting");
         fa_db_mark_down(db);
+        db->next_attempt = 0; /* it was idle: try again right away */
+    }
     if (fa_now() >= db->next_attempt && !fa_db_try_connect(db))
         fa_db_mark_down(db);
     if (db->state == FA_DB_CONNECTED)

@@ -203,7 +203,7 @@ bench_jobs_settle() {
 }
 
 bench_driver() {
-    local label=$1 run=$2 out=$BENCH_DIR/wrk/$label-$run.txt line
+    local label=$1 run=$2 out=$BENCH_DIR/wrk/$1-$2.txt line
     shift 2
     "$FA_BENCH_BUILD/signin_driver" "$@" >"$out" 2>&1 || true
     line=$(grep '^BENCH ' "$out" || true)

@@ -1,8 +1,7 @@
 # shellcheck shell=bash
 # foundry-auth jobs: the background worker beside the service (org sync,
-# garbage collection). Source after common.sh and service.sh: it uses
-# fa_env_read and replaces service.sh's earlier fa_jobs_start with one that
-# waits until the worker listens and exports the test contract variables.
+# garbage collection). Source after common.sh and service.sh (it uses
+# fa_env_read).
 #
 # fa_jobs_start BIN ENV_FILE PIDFILE LOG
 #   Runs `BIN jobs` with exactly the environment in ENV_FILE (like the

@@ -61,22 +61,6 @@ fa_service_stop() {
     fa_stop_pidfile "$1" "foundry-auth serve" 20
 }
 
-# The jobs worker arrives in a later issue: start it only when the binary has it.
-fa_jobs_supported() {
-    "$1" jobs --help >/dev/null 2>&1
-}
-
-# fa_jobs_start BIN ENV_FILE PIDFILE LOG
-fa_jobs_start() {
-    local bin=$1 env_file=$2 pidfile=$3 log=$4
-    fa_env_read "$env_file"
-    fa_log "starting foundry-auth jobs (log: $log)"
-    setsid env -i "${FA_ENV[@]}" "$bin" jobs </dev/null >>"$log" 2>&1 &
-    echo $! >"$pidfile"
-    sleep 0.5
-    fa_pid_alive "$pidfile" || { tail -n 20 "$log" >&2; fa_die "foundry-auth jobs exited (log: $log)"; }
-}
-
 # fa_emulator_start PORT CLIENT_ID CLIENT_SECRET CALLBACK_URL PIDFILE LOG [--auto-approve]
 # Sets FA_EMULATOR_URL from the emulator's "listening on" line (PORT 0 = any).
 fa_emulator_start() {

@@ -1,7 +1,7 @@
 /* Benchmark fixtures (scripts/bench): the process model and accept loop the
  * floors share, so a floor differs from the service only in what it does per
- * request. Header-only on purpose: CMake builds every .c file of tests/bench as its
- * own program.
+ * request. Header-only on purpose: CMake builds every .c file of tests/bench
+ * as its own program.
  *
  * Same model as the service (app/server/master.c, app/http/fcgi.c): a parent
  * listens on a unix socket (0660, group www-data), forks N workers and waits;
@@ -80,12 +80,15 @@ static int fa_bench_accept(FCGX_Request *req, int listen_fd)
 static _Noreturn void fa_bench_worker(int listen_fd, fa_bench_init_fn init, void *arg,
                                       fa_bench_handler_fn handler)
 {
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGPIPE, SIG_IGN);
     void *state = init ? init(arg) : arg;
     if (init && !state)
         exit(1);
     FCGX_Init();
+    /* After FCGX_Init, which installs a SIGTERM handler that only takes
+     * effect at the next request: a fixture worker holds nothing and may
+     * simply die when the parent stops it. */
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGPIPE, SIG_IGN);
     FCGX_Request req;
     FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
     for (;;) {

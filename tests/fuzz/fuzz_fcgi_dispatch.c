@@ -269,8 +269,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fa_buf_t out = dispatch(params, &reader);
     parsed_t p = check_response(out.data, out.len);
     if (verbose)
-        fprintf(stderr, "%s -> %.*s\n", n ? params[0] : "", (int)strcspn(out.data, "\r"),
-                out.data);
+        fprintf(stderr, "%s -> %.*s\n", n ? params[0] : "", (int)strcspn(out.data, "\r"), out.data);
     if (p.status == 500)
         fprintf(stderr, "500 for this input:\n%.*s\n", (int)out.len, out.data);
     CHECK(p.status != 500);

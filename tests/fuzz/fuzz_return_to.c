@@ -112,8 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(safe == want);
     if (safe) {
         /* Restated as the brief puts it: nothing a browser could reinterpret. */
-        CHECK(!memchr(copy, '\r', size) && !memchr(copy, '\n', size) &&
-              !memchr(copy, '\\', size));
+        CHECK(!memchr(copy, '\r', size) && !memchr(copy, '\n', size) && !memchr(copy, '\\', size));
         CHECK(!(size >= 2 && copy[0] == '/' && copy[1] == '/'));
     }
 

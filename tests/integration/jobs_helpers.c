@@ -219,6 +219,8 @@ bool fa_jobs_spawn(fa_jobs_proc_t *p, const char *const *overrides)
 
 int fa_jobs_terminate(fa_jobs_proc_t *p, long timeout_ms)
 {
+    free(p->log);
+    p->log = NULL;
     if (p->pid <= 0)
         return -1;
     kill(p->pid, SIGTERM);
