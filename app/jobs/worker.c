@@ -14,6 +14,7 @@
 
 #include "auth/github_token.h"
 #include "core/log.h"
+#include "server/privileges.h"
 #include "jobs/gc.h"
 #include "jobs/org_sync.h"
 #include "jobs/queue.h"
@@ -211,6 +212,8 @@ int fa_jobs_main(const fa_config_t *cfg, int argc, char **argv)
     (void)argc;
     (void)argv;
     fa_install_signals();
+    if (!fa_privileges_drop(cfg))
+        return 3;
     fa_jobs_register_statements_all();
     fa_jobs_loop_t l = {
         .env = {.config = cfg,

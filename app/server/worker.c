@@ -4,10 +4,6 @@
 #include "server/worker.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +18,7 @@
 #include "handlers/authn.h"
 #include "handlers/routes.h"
 #include "http/fcgi.h"
+#include "server/privileges.h"
 #include "server/services.h"
 
 static volatile sig_atomic_t fa_stop;
@@ -162,29 +159,12 @@ static fa_status_t fa_fcgi_body(void *reader, fa_arena_t *arena, size_t length, 
     return fa_fcgi_read_body(reader, arena, length, out, err);
 }
 
-/* A worker started as root keeps nothing of it: it already holds the
- * listening socket, and everything else it needs is a network connection.
- * No core dumps either: a core would hold keys and tokens. */
-static void fa_harden(const fa_config_t *config)
-{
-    struct rlimit no_core = {0, 0};
-    setrlimit(RLIMIT_CORE, &no_core);
-    if (geteuid() != 0)
-        return;
-    struct passwd *pw = getpwnam(config->run_as_user);
-    if (!pw || setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0 ||
-        setuid(0) == 0) {
-        fa_log_error("worker", "could not drop privileges to FOUNDRY_AUTH_USER=%s",
-                     config->run_as_user);
-        exit(3);
-    }
-    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-}
-
 _Noreturn void fa_worker_main(const fa_config_t *config, int listen_fd, int index)
 {
     fa_install_signals();
-    fa_harden(config);
+    /* It already holds the listening socket; nothing else it needs is root's. */
+    if (!fa_privileges_drop(config))
+        exit(3);
     fa_metrics_bind_slot((size_t)index);
     fa_worker_t w = {
         .config = config,

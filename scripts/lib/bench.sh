@@ -147,15 +147,16 @@ bench_env_up() {
     BENCH_CALLBACK="http://127.0.0.1:$svc_port/v1/auth/github/callback"
     fa_emulator_start 0 "$BENCH_CLIENT_ID" "$BENCH_CLIENT_SECRET" "$BENCH_CALLBACK" \
         "$dir/emulator.pid" "$dir/emulator.log" --auto-approve
+    # GitHub's 5000 requests/hour per user would end the sign-in runs early.
+    bench_emulator POST config '{"rateLimit":1000000000}' >/dev/null ||
+        fa_die "could not lift the emulator's rate limit"
 
     fa_socket_dir "$dir/run"
     bench_service_env "$dir" "$svc_port"
     fa_service_start "$bin" "$dir/service.env" "$dir/service.pid" "$dir/service.log" \
         "$dir/run/foundry-auth.sock"
     BENCH_MASTER[service]=$(<"$dir/service.pid")
-    if fa_jobs_supported "$bin"; then
-        fa_jobs_start "$bin" "$dir/service.env" "$dir/jobs.pid" "$dir/jobs.log"
-    fi
+    fa_jobs_start "$bin" "$dir/service.env" "$dir/jobs.pid" "$dir/jobs.log"
 
     bench_fixture_start ok "$dir/run/ok.sock" fcgi_ok
     bench_fixture_start ok_keep1 "$dir/run/ok_keep1.sock" fcgi_ok
@@ -185,7 +186,7 @@ bench_env_down() {
     for name in ok ok_keep1 ok_keep16 ideal; do
         fa_stop_pidfile "$dir/$name.pid" "$name fixture" 5 || true
     done
-    [[ -e $dir/jobs.pid ]] && { fa_service_stop "$dir/jobs.pid" || true; }
+    fa_jobs_stop "$dir/jobs.pid" || true
     fa_service_stop "$dir/service.pid" || true
     fa_emulator_stop "$dir/emulator.pid" || true
     if [[ -s $dir/pg/data/PG_VERSION ]]; then

@@ -37,7 +37,8 @@ bench_pct() {
 bench_mib() { [[ -n $1 && $1 != - ]] && awk -v v="$1" 'BEGIN { printf "%.1f", v / 1024 }' || echo "–"; }
 
 bench_unavailable() {
-    awk -F'\t' -v l="$1" '$1 == l { print $2 }' "$BENCH_DIR/unavailable.tsv" 2>/dev/null | head -n 1
+    [[ -e $BENCH_DIR/unavailable.tsv ]] || return 0
+    awk -F'\t' -v l="$1" '$1 == l && !n++ { print $2 }' "$BENCH_DIR/unavailable.tsv"
 }
 
 # One markdown row: name, req/s, p50, p99 (c32), p50 (c1), ratios, CPU split.
@@ -203,6 +204,12 @@ unset multiplot
 EOF
 }
 
+bench_wrk_version() {
+    local v
+    v=$(wrk -v 2>&1 || true)
+    awk 'NR == 1 { print $1, $2 }' <<<"$v"
+}
+
 bench_machine() {
     local model mem
     model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
@@ -293,9 +300,11 @@ bench_report() {
             "in $((SECONDS / 60)) min $((SECONDS % 60)) s. Do not edit: rerun the script."
         echo
         echo "- Machine: $(bench_machine). Everything below shares these cores: wrk, nginx," \
-            "the FastCGI workers, PostgreSQL, the emulator. Compare within one run, as ratios."
+            "the FastCGI workers, PostgreSQL, the emulator. Compare within one run, as ratios." \
+            "Load average before the run: ${BENCH_LOAD_START:-?} (anything above 0 is another" \
+            "program competing for the same cores)."
         echo "- Load: \`wrk -t2 -c32 -d${BENCH_SECONDS}s --latency\` (median of $BENCH_RUNS runs) and" \
-            "\`wrk -t1 -c1 -d${BENCH_C1_SECONDS}s\` for the 1-connection p50; $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)," \
+            "\`wrk -t1 -c1 -d${BENCH_C1_SECONDS}s\` for the 1-connection p50; $(bench_wrk_version)," \
             "$(nginx -v 2>&1 | cut -d' ' -f3), PostgreSQL $(bench_psql -c 'SHOW server_version' | cut -d' ' -f1)."
         echo "- Same nginx settings for every row (tests/bench/nginx.conf.template = the dev template" \
             "+ one \`return 200\` location): one nginx instance per upstream, 2 nginx workers," \

@@ -9,7 +9,6 @@
 # bench_measure NAME CONNS SECONDS RUN   one wrk run, recorded
 # bench_pgbench                       floor 4
 # bench_signins                       complete sign-ins, and the emulator alone
-# bench_profile NAME                  perf profile of one service worker under load
 
 BENCH_RUNS=${BENCH_RUNS:-3}
 BENCH_SECONDS=${BENCH_SECONDS:-10}
@@ -232,38 +231,6 @@ bench_signins() {
     done
     bench_driver signin_emulator_only 1 emulator "$FA_EMULATOR_URL" "$threads" "$seconds" \
         "$BENCH_CLIENT_ID" "$BENCH_CLIENT_SECRET" "$BENCH_CALLBACK"
-}
-
-# bench_profile NAME SECONDS: perf (software clock: no hardware counters in
-# most VMs) on one service worker while wrk drives NAME at 32 connections.
-# Writes the flat profile (self time) and the inclusive time of the
-# service's own functions to $BENCH_DIR/profile-NAME.txt.
-bench_profile() {
-    local name=$1 seconds=$2 pid out=$BENCH_DIR/profile-$1.txt data=$BENCH_DIR/perf-$1.data
-    command -v perf >/dev/null || { fa_log "no perf: profile of $name skipped"; return 0; }
-    pid=$(bench_pids "${T_UP[$name]}" | head -n 1)
-    [[ -n $pid ]] || return 0
-    bench_wrk "$name" "$BENCH_CONNS" $((seconds + 2)) "$BENCH_DIR/wrk/profile-$name.txt" &
-    local wrk_pid=$!
-    sleep 1
-    perf record -q -e cpu-clock -F 499 --call-graph dwarf,16384 -p "$pid" -o "$data" \
-        -- sleep "$seconds" >/dev/null 2>&1 || true
-    wait "$wrk_pid" || true
-    if [[ ! -s $data ]]; then
-        fa_log "perf recorded nothing for $name"
-        return 0
-    fi
-    {
-        echo "## $name: self time (one worker, ${seconds}s at c$BENCH_CONNS)"
-        perf report -i "$data" --stdio --no-children --sort dso,symbol -g none \
-            --percent-limit 0.7 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 40
-        echo
-        echo "## $name: inclusive time of the service's functions"
-        perf report -i "$data" --stdio --children --sort symbol -g none 2>/dev/null |
-            grep -E '\[\.\] (fa_|main|PQ|json_|EVP_|HMAC|FCGX_)' | head -n 40
-    } >"$out"
-    rm -f "$data"
-    fa_log "profile of $name: $out"
 }
 
 # Top mappings of one worker by RSS (what the 8 MiB target is spent on).

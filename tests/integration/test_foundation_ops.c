@@ -323,8 +323,40 @@ static void test_database_outage(void)
              (int)fa_service_master_pid());
 }
 
+/* Real uid of a process from /proc/<pid>/status, -1 when unreadable. */
+static long fa_proc_uid(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    char *text = fa_file_read(path, NULL);
+    const char *line = text ? strstr(text, "\nUid:") : NULL;
+    long uid = line ? strtol(line + 5, NULL, 10) : -1;
+    free(text);
+    return uid;
+}
+
+/* Workers and the job process give up root: they hold keys and tokens and
+ * parse hostile input; only the master keeps root (to manage the socket). */
+static void test_processes_do_not_run_as_root(void)
+{
+    pid_t children[16];
+    size_t n = fa_proc_children(fa_service_master_pid(), children, 16);
+    FA_CHECK_FATAL(n >= 1, "the master has no workers");
+    for (size_t i = 0; i < n; i++)
+        FA_CHECK(fa_proc_uid(children[i]) > 0, "worker %d runs as uid %ld", (int)children[i],
+                 fa_proc_uid(children[i]));
+    const char *jobs_pidfile = getenv("FA_TEST_JOBS_PIDFILE");
+    char *text = jobs_pidfile ? fa_file_read(jobs_pidfile, NULL) : NULL;
+    FA_CHECK_FATAL(text != NULL, "no jobs pid file (FA_TEST_JOBS_PIDFILE)");
+    pid_t jobs = (pid_t)strtol(text, NULL, 10);
+    free(text);
+    FA_CHECK(fa_proc_uid(jobs) > 0, "the job process %d runs as uid %ld", (int)jobs,
+             fa_proc_uid(jobs));
+}
+
 void fa_foundation_add_process_tests(CU_pSuite suite)
 {
+    fa_test_add(suite, "workers and jobs do not run as root", test_processes_do_not_run_as_root);
     fa_test_add(suite, "invalid config exits with one line", test_config_validation);
     fa_test_add(suite, "SIGTERM drains a second instance", test_graceful_drain);
     fa_test_add(suite, "migrations apply once and refuse edits", test_migrations);
