@@ -4,9 +4,7 @@
 #include "jobs/worker.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +13,7 @@
 #include "auth/github_token.h"
 #include "core/log.h"
 #include "server/privileges.h"
+#include "server/stop_signal.h"
 #include "jobs/gc.h"
 #include "jobs/org_sync.h"
 #include "jobs/queue.h"
@@ -25,32 +24,7 @@
 #define FA_JOBS_DOWN_WAIT_MS 1000    /* database down: retry this often */
 #define FA_JOBS_MIN_WAIT_MS 10       /* a due job another process is claiming: brief pause */
 
-static volatile sig_atomic_t fa_stop;
-static int fa_wake_pipe[2] = {-1, -1};
-
-static void fa_on_stop(int sig)
-{
-    (void)sig;
-    int saved = errno;
-    fa_stop = 1;
-    ssize_t w = write(fa_wake_pipe[1], "x", 1);
-    (void)w;
-    errno = saved;
-}
-
-static void fa_install_signals(void)
-{
-    if (pipe2(fa_wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-        abort();
-    /* SA_RESTART: the job in flight (a GitHub call, a transaction) runs to
-     * its end; poll() still wakes through the pipe. */
-    struct sigaction sa = {.sa_handler = fa_on_stop, .sa_flags = SA_RESTART};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGHUP, SIG_IGN);
-}
+static int fa_wake_fd = -1;
 
 static double fa_clock(void)
 {
@@ -114,16 +88,14 @@ static bool fa_drain_notifies(fa_db_t *db)
 
 static void fa_wait(fa_jobs_loop_t *l, long timeout_ms)
 {
-    struct pollfd fds[2] = {{.fd = fa_wake_pipe[0], .events = POLLIN}};
+    struct pollfd fds[2] = {{.fd = fa_wake_fd, .events = POLLIN}};
     nfds_t n = 1;
     PGconn *conn = fa_db_conn(l->env.db);
     if (l->listening && conn && PQsocket(conn) >= 0)
         fds[n++] = (struct pollfd){.fd = PQsocket(conn), .events = POLLIN};
     if (poll(fds, n, (int)timeout_ms) > 0 && n == 2 && fds[1].revents)
         fa_drain_notifies(l->env.db);
-    char buf[64];
-    while (read(fa_wake_pipe[0], buf, sizeof(buf)) > 0)
-        ;
+    fa_stop_signal_drain();
 }
 
 static void fa_collect_garbage(fa_jobs_loop_t *l)
@@ -164,7 +136,7 @@ static void fa_housekeeping(fa_jobs_loop_t *l)
 /* Claims and runs due jobs until none is left or a stop was asked for. */
 static void fa_run_due(fa_jobs_loop_t *l)
 {
-    while (!fa_stop) {
+    while (!fa_stop_requested()) {
         fa_housekeeping(l);
         fa_job_t job;
         bool claimed;
@@ -211,7 +183,7 @@ int fa_jobs_main(const fa_config_t *cfg, int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    fa_install_signals();
+    fa_wake_fd = fa_stop_signal_install();
     if (!fa_privileges_drop(cfg))
         return 3;
     fa_jobs_register_statements_all();
@@ -225,13 +197,13 @@ int fa_jobs_main(const fa_config_t *cfg, int argc, char **argv)
     fa_log_info("jobs", "job worker %s started (poll %ld ms, gc every %ld s, backoff base %ld ms)",
                 l.env.worker_id, cfg->jobs_poll_ms, cfg->jobs_gc_seconds,
                 cfg->jobs_backoff_base_ms);
-    while (!fa_stop) {
+    while (!fa_stop_requested()) {
         if (!fa_listen(&l)) {
             fa_wait(&l, FA_JOBS_DOWN_WAIT_MS);
             continue;
         }
         fa_run_due(&l);
-        if (fa_stop)
+        if (fa_stop_requested())
             break;
         if (!fa_drain_notifies(l.env.db)) /* none arrived while we were busy */
             fa_wait(&l, fa_next_timeout(&l));

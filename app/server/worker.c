@@ -4,8 +4,6 @@
 #include "server/worker.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,36 +18,7 @@
 #include "http/fcgi.h"
 #include "server/privileges.h"
 #include "server/services.h"
-
-static volatile sig_atomic_t fa_stop;
-static int fa_wake_pipe[2] = {-1, -1};
-
-static void fa_on_stop(int sig)
-{
-    (void)sig;
-    int saved = errno;
-    fa_stop = 1;
-    ssize_t w = write(fa_wake_pipe[1], "x", 1);
-    (void)w;
-    errno = saved;
-}
-
-static void fa_install_signals(void)
-{
-    if (pipe2(fa_wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-        abort();
-    /* SA_RESTART: a stop must not break the request in flight; poll() still
-     * wakes because the handler writes to the wake-up pipe. */
-    struct sigaction sa = {.sa_handler = fa_on_stop, .sa_flags = SA_RESTART};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGHUP, SIG_IGN);
-    sigset_t all;
-    sigemptyset(&all);
-    sigprocmask(SIG_SETMASK, &all, NULL);
-}
+#include "server/stop_signal.h"
 
 static double fa_monotonic(void)
 {
@@ -161,7 +130,7 @@ static fa_status_t fa_fcgi_body(void *reader, fa_arena_t *arena, size_t length, 
 
 _Noreturn void fa_worker_main(const fa_config_t *config, int listen_fd, int index)
 {
-    fa_install_signals();
+    int wake_fd = fa_stop_signal_install();
     /* It already holds the listening socket; nothing else it needs is root's. */
     if (!fa_privileges_drop(config))
         exit(3);
@@ -177,8 +146,8 @@ _Noreturn void fa_worker_main(const fa_config_t *config, int listen_fd, int inde
     fa_error_t ignored;
     fa_db_ready(w.db, &ignored); /* connect early; a failure is retried per request */
 
-    while (!fa_stop) {
-        int rc = fa_fcgi_accept(f, fa_wake_pipe[0]);
+    while (!fa_stop_requested()) {
+        int rc = fa_fcgi_accept(f, wake_fd);
         if (rc < 0) {
             fa_log_error("worker", "accept failed: %s", strerror(errno));
             break;

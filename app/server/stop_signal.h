@@ -1,0 +1,16 @@
+/* SIGTERM/SIGINT for long-running loops (FastCGI workers, the job process):
+ * the handler only sets a flag and writes to a pipe, so a loop blocked in
+ * poll() wakes at once while work in flight runs to its end (SA_RESTART). */
+#ifndef FA_SERVER_STOP_SIGNAL_H
+#define FA_SERVER_STOP_SIGNAL_H
+
+#include <stdbool.h>
+
+/* Installs the handlers, ignores SIGPIPE and SIGHUP, unblocks every signal;
+ * returns the pipe's read end to poll on. Aborts if no pipe can be made. */
+int fa_stop_signal_install(void);
+bool fa_stop_requested(void);
+/* Empties the pipe (after a wake-up that was not a stop). */
+void fa_stop_signal_drain(void);
+
+#endif
