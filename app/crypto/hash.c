@@ -4,9 +4,12 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void fa_hash_fatal(const char *what)
 {
@@ -14,23 +17,96 @@ static void fa_hash_fatal(const char *what)
     abort();
 }
 
+/* OpenSSL 3 looks an algorithm up in its provider tables on every implicit
+ * use (EVP_sha256(), HMAC()); a session check hashes and MACs once each, so
+ * the lookups were a third of its CPU. Fetch once per process instead. */
+static EVP_MD *fa_sha256_md;
+static EVP_MAC_CTX *fa_hmac_template; /* HMAC with its digest already set */
+static pthread_once_t fa_fetch_once = PTHREAD_ONCE_INIT;
+
+static void fa_fetch_algorithms(void)
+{
+    fa_sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    fa_hmac_template = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    EVP_MAC_free(mac); /* the context keeps its own reference */
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
+                           OSSL_PARAM_construct_end()};
+    if (!fa_sha256_md || !fa_hmac_template || !EVP_MAC_CTX_set_params(fa_hmac_template, params))
+        fa_hash_fatal("fetch SHA256 and HMAC from OpenSSL");
+}
+
 void fa_sha256(const void *data, size_t len, uint8_t out[FA_SHA256_LEN])
 {
+    pthread_once(&fa_fetch_once, fa_fetch_algorithms);
     unsigned int outlen = 0;
-    if (!EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) || outlen != FA_SHA256_LEN)
+    if (!EVP_Digest(data, len, out, &outlen, fa_sha256_md, NULL) || outlen != FA_SHA256_LEN)
         fa_hash_fatal("compute sha-256");
+}
+
+/* Keyed HMAC contexts for the few keys a process uses over and over (the
+ * session-signing keys): re-initialising a keyed context is a reset, while
+ * keying a fresh one costs three digest set-ups per call. Other keys (tests,
+ * one-off derivations) take the uncached path. */
+#define FA_HMAC_CACHE 8
+#define FA_HMAC_CACHE_KEY_MAX 64
+
+typedef struct {
+    uint8_t key[FA_HMAC_CACHE_KEY_MAX];
+    size_t keylen;
+    EVP_MAC_CTX *ctx;
+} fa_hmac_slot_t;
+
+static fa_hmac_slot_t fa_hmac_cache[FA_HMAC_CACHE];
+static size_t fa_hmac_cached;
+static pthread_mutex_t fa_hmac_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool fa_hmac_run(EVP_MAC_CTX *ctx, const void *key, size_t keylen, const void *msg,
+                        size_t msglen, uint8_t out[FA_SHA256_LEN])
+{
+    size_t outlen = 0;
+    return EVP_MAC_init(ctx, key, keylen, NULL) && EVP_MAC_update(ctx, msg, msglen) &&
+           EVP_MAC_final(ctx, out, &outlen, FA_SHA256_LEN) && outlen == FA_SHA256_LEN;
+}
+
+static EVP_MAC_CTX *fa_hmac_cached_ctx(const void *key, size_t keylen)
+{
+    for (size_t i = 0; i < fa_hmac_cached; i++)
+        if (fa_hmac_cache[i].keylen == keylen && memcmp(fa_hmac_cache[i].key, key, keylen) == 0)
+            return fa_hmac_cache[i].ctx;
+    if (fa_hmac_cached == FA_HMAC_CACHE || keylen == 0 || keylen > FA_HMAC_CACHE_KEY_MAX)
+        return NULL;
+    fa_hmac_slot_t *slot = &fa_hmac_cache[fa_hmac_cached];
+    slot->ctx = EVP_MAC_CTX_dup(fa_hmac_template);
+    uint8_t ignored[FA_SHA256_LEN];
+    if (!slot->ctx || !fa_hmac_run(slot->ctx, key, keylen, "", 0, ignored))
+        fa_hash_fatal("key an hmac-sha256 context");
+    memcpy(slot->key, key, keylen);
+    slot->keylen = keylen;
+    fa_hmac_cached++;
+    return slot->ctx;
 }
 
 void fa_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,
                     uint8_t out[FA_SHA256_LEN])
 {
-    /* HMAC() wants a non-NULL key pointer even for an empty key. */
+    /* EVP_MAC_init wants a non-NULL key pointer even for an empty key. */
     static const uint8_t empty_key[1];
-    unsigned int outlen = 0;
-    if (keylen > INT32_MAX)
-        fa_hash_fatal("compute hmac-sha256: key too long");
-    if (!HMAC(EVP_sha256(), keylen ? key : empty_key, (int)keylen, msg, msglen, out, &outlen) ||
-        outlen != FA_SHA256_LEN)
+    pthread_once(&fa_fetch_once, fa_fetch_algorithms);
+    pthread_mutex_lock(&fa_hmac_lock);
+    EVP_MAC_CTX *cached = fa_hmac_cached_ctx(key, keylen);
+    /* NULL key on a keyed context: reset to that key, no re-keying. */
+    bool ok = cached && fa_hmac_run(cached, NULL, 0, msg, msglen, out);
+    pthread_mutex_unlock(&fa_hmac_lock);
+    if (cached) {
+        if (!ok)
+            fa_hash_fatal("compute hmac-sha256");
+        return;
+    }
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(fa_hmac_template);
+    ok = ctx && fa_hmac_run(ctx, keylen ? key : empty_key, keylen, msg, msglen, out);
+    EVP_MAC_CTX_free(ctx);
+    if (!ok)
         fa_hash_fatal("compute hmac-sha256");
 }
 

@@ -28,6 +28,7 @@ struct fa_db {
     unsigned long reconnects;
     size_t unprepared; /* statements whose SQL the schema rejected */
     bool ever_connected;
+    bool server_closed; /* the server sent FATAL/PANIC while we were idle */
 };
 
 static const fa_db_statement_t *fa_statements[FA_DB_MAX_STATEMENTS];
@@ -142,10 +143,18 @@ static void fa_db_mark_down(fa_db_t *db)
 }
 
 /* libpq prints server notices (and "terminating connection" messages) to
- * stderr by default, which would break the one-JSON-object-per-line log. */
-static void fa_db_notice(void *arg, const char *message)
+ * stderr by default, which would break the one-JSON-object-per-line log.
+ * A FATAL (or PANIC) arriving while we are idle is the server ending our
+ * session (shutdown, restart, pg_terminate_backend); libpq still reports the
+ * connection OK until it next reads EOF, so remember it: the next request
+ * reconnects first instead of failing on the dead connection. */
+static void fa_db_notice(void *arg, const PGresult *res)
 {
-    (void)arg;
+    fa_db_t *db = arg;
+    const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    if (severity && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0))
+        db->server_closed = true;
+    const char *message = PQresultErrorMessage(res);
     size_t len = strlen(message);
     while (len && message[len - 1] == '\n')
         len--;
@@ -157,7 +166,8 @@ static bool fa_db_try_connect(fa_db_t *db)
     db->conn = fa_db_connect_bounded(db->conninfo, FA_DB_CONNECT_BUDGET_MS);
     if (!db->conn)
         return false;
-    PQsetNoticeProcessor(db->conn, fa_db_notice, NULL);
+    db->server_closed = false;
+    PQsetNoticeReceiver(db->conn, fa_db_notice, db);
     /* Settings every statement relies on: our schema only, UTC, and bounds so
      * a stuck query cannot pin a worker forever. */
     if (!fa_db_command_ok(db->conn, "SELECT pg_catalog.set_config('search_path', 'public', false)") ||
@@ -189,8 +199,13 @@ static bool fa_db_idle_connection_alive(fa_db_t *db)
     if (pfd.fd < 0)
         return false;
     if (poll(&pfd, 1, 0) <= 0)
-        return true;
-    return PQconsumeInput(db->conn) == 1 && PQstatus(db->conn) == CONNECTION_OK;
+        return !db->server_closed;
+    /* PQconsumeInput only reads; PQisBusy parses what came, which is when a
+     * FATAL reaches fa_db_notice (a NOTIFY stays queued for PQnotifies). */
+    if (PQconsumeInput(db->conn) != 1)
+        return false;
+    (void)PQisBusy(db->conn);
+    return PQstatus(db->conn) == CONNECTION_OK && !db->server_closed;
 }
 
 fa_status_t fa_db_ready(fa_db_t *db, fa_error_t *err)

@@ -221,7 +221,9 @@ static parsed_t check_response(const char *raw, size_t len)
 
 static bool generated_id(const char *id)
 {
-    return strlen(id) == 24 && strspn(id, "0123456789abcdef") == 24;
+    /* Generated ids: 16 hex (per-worker random prefix) '-' 16 hex (counter). */
+    return strlen(id) == 33 && strspn(id, "0123456789abcdef") == 16 && id[16] == '-' &&
+           strspn(id + 17, "0123456789abcdef") == 16;
 }
 
 /* ---- one run ------------------------------------------------------------- */

@@ -161,7 +161,9 @@ static void assert_error_body(int status, const char *code)
 
 static bool is_generated_id(const char *id)
 {
-    return id && strlen(id) == 24 && strspn(id, "0123456789abcdef") == 24;
+    /* Generated ids: 16 hex (per-worker random prefix) '-' 16 hex (counter). */
+    return id && strlen(id) == 33 && strspn(id, "0123456789abcdef") == 16 && id[16] == '-' &&
+           strspn(id + 17, "0123456789abcdef") == 16;
 }
 
 static void assert_security_headers(void)
