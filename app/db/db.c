@@ -106,23 +106,30 @@ static bool fa_db_command_ok(PGconn *conn, const char *sql)
     return ok;
 }
 
-/* Prepares every registered statement. A statement the server rejects means
+/* Prepares every registered statement. A statement the server rejects as
+ * invalid SQL (SQLSTATE class 42: a table or column the schema lacks) means
  * the schema is older than the binary: it is logged and counted (so /readyz
- * reports it) but the connection stays, so /readyz can say why. Only a broken
- * connection fails the whole attempt. */
+ * reports it) but the connection stays, so /readyz can say why. Any other
+ * failure is transient (a lock held past statement_timeout, the server
+ * shutting down): keeping the connection would leave it without that
+ * statement, and every request using it would fail until the next
+ * reconnect, so the whole attempt fails and is retried with backoff. */
 static bool fa_db_prepare_all(fa_db_t *db)
 {
     db->unprepared = 0;
     for (size_t i = 0; i < fa_statement_count; i++) {
         const fa_db_statement_t *s = fa_statements[i];
         PGresult *r = PQprepare(db->conn, s->name, s->sql, s->param_count, NULL);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            db->unprepared++;
+        bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        const char *sqlstate = ok ? NULL : PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        bool schema = sqlstate && strncmp(sqlstate, "42", 2) == 0;
+        if (!ok) {
+            db->unprepared += schema;
             fa_log_error("db", "could not prepare statement %s: %s", s->name,
                          PQresultErrorMessage(r));
         }
         PQclear(r);
-        if (PQstatus(db->conn) != CONNECTION_OK)
+        if ((!ok && !schema) || PQstatus(db->conn) != CONNECTION_OK)
             return false;
     }
     return true;

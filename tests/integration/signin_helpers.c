@@ -226,6 +226,46 @@ size_t fa_seen_body_count(void)
     return n;
 }
 
+/* Other secrets, kept apart from the tokens so fa_seen_leaks stays about
+ * session tokens in bodies (a state legitimately appears in a Location). */
+static fa_seen_secret_t *fa_secrets;
+static size_t fa_secrets_n;
+
+void fa_seen_secret(const char *kind, const char *value)
+{
+    if (value == NULL || strlen(value) < 8)
+        return;
+    pthread_mutex_lock(&fa_seen_lock);
+    fa_seen_secret_t *grown = realloc(fa_secrets, (fa_secrets_n + 1) * sizeof *fa_secrets);
+    if (grown == NULL)
+        abort();
+    fa_secrets = grown;
+    fa_secrets[fa_secrets_n++] = (fa_seen_secret_t){kind, fa_xstrdup(value)};
+    pthread_mutex_unlock(&fa_seen_lock);
+}
+
+size_t fa_seen_secrets(fa_seen_secret_t **out)
+{
+    pthread_mutex_lock(&fa_seen_lock);
+    size_t n = fa_seen_tokens_n + fa_secrets_n;
+    fa_seen_secret_t *v = fa_xmalloc((n ? n : 1) * sizeof *v);
+    for (size_t i = 0; i < fa_seen_tokens_n; i++)
+        v[i] = (fa_seen_secret_t){"session", fa_xstrdup(fa_seen_tokens[i])};
+    for (size_t i = 0; i < fa_secrets_n; i++)
+        v[fa_seen_tokens_n + i] =
+            (fa_seen_secret_t){fa_secrets[i].kind, fa_xstrdup(fa_secrets[i].value)};
+    pthread_mutex_unlock(&fa_seen_lock);
+    *out = v;
+    return n;
+}
+
+void fa_seen_secrets_free(fa_seen_secret_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i].value);
+    free(v);
+}
+
 /* ---- the browser sign-in dance -------------------------------------- */
 
 static char *fa_start_path(const char *return_to)
@@ -259,6 +299,8 @@ bool fa_signin_begin(fa_http_jar_t *jar, const char *login, const char *return_t
     if (out->start->status != 302 || out->authorize_url == NULL)
         return false;
     out->state = fa_url_param(out->authorize_url, "state");
+    fa_seen_secret("state", out->state);
+    fa_seen_secret("binding", out->binding);
     char *url = login ? fa_xasprintf("%s&login=%s", out->authorize_url, login)
                       : fa_xstrdup(out->authorize_url);
     /* No jar at the emulator: the GitHub user is chosen by login=, and
@@ -269,6 +311,7 @@ bool fa_signin_begin(fa_http_jar_t *jar, const char *login, const char *return_t
     if (out->authorize->status != 302 || out->callback_url == NULL)
         return false;
     out->code = fa_url_param(out->callback_url, "code");
+    fa_seen_secret("code", out->code);
     return out->state != NULL && out->code != NULL;
 }
 
@@ -566,6 +609,7 @@ char *fa_emulator_issue_token(const char *login, const char *scope)
     char *body = json_dumps(req, JSON_COMPACT);
     fa_http_response_t *res = fa_emulator_post("tokens/issue", body);
     char *token = res->status == 200 ? fa_http_json_string(res, "access_token") : NULL;
+    fa_seen_secret("github_token", token);
     if (token == NULL)
         fprintf(stderr, "fa_integration: tokens/issue: %ld %.300s\n", res->status, res->body);
     fa_http_response_free(res);

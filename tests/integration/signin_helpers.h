@@ -151,4 +151,17 @@ size_t fa_seen_leaks(char *why, size_t why_len);
 size_t fa_seen_token_count(void);
 size_t fa_seen_body_count(void);
 
+/* Remembers another secret a suite saw (an OAuth code or state, a binding
+ * cookie, a GitHub access token, an admin token) for the log audit; values
+ * shorter than 8 characters are ignored (they would match by chance). */
+void fa_seen_secret(const char *kind, const char *value);
+typedef struct {
+    const char *kind; /* "session", "code", "state", ... */
+    char *value;
+} fa_seen_secret_t;
+/* A copy of every remembered token and secret (tokens as kind "session");
+ * release with fa_seen_secrets_free. */
+size_t fa_seen_secrets(fa_seen_secret_t **out);
+void fa_seen_secrets_free(fa_seen_secret_t *v, size_t n);
+
 #endif
