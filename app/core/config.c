@@ -343,7 +343,7 @@ static bool fa_load_lifetimes(fa_loader_t *l, fa_config_t *cfg)
 
 static bool fa_load_process(fa_loader_t *l, fa_config_t *cfg)
 {
-    long workers;
+    long workers = 0;
     if (!fa_get_long(l, "FOUNDRY_AUTH_WORKERS", 2, 1, 64, &workers) ||
         !fa_get_long(l, "FOUNDRY_AUTH_DRAIN_SECONDS", 10, 1, 300, &cfg->drain_seconds) ||
         !fa_get_long(l, "FOUNDRY_GITHUB_TIMEOUT_MS", 5000, 100, 60000, &cfg->github_timeout_ms))

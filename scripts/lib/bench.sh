@@ -1,9 +1,10 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # globals shared across scripts/lib/bench*.sh
 # scripts/bench: the environment. Built from the same pieces as scripts/test
 # (pg.sh, service.sh, jobs.sh, nginx.sh), plus the FastCGI floors of
 # tests/bench and one nginx instance per upstream, all on loopback.
 #
-# bench_deps_install            wrk, gnuplot-nox, linux-perf when missing
+# bench_deps_install            wrk, gnuplot-nox, strace, valgrind when missing
 # bench_build                   Release build of the service and the fixtures
 # bench_env_up DIR              PostgreSQL, emulator, service, jobs, floors, nginx
 # bench_env_down DIR            stops whatever bench_env_up started
@@ -29,7 +30,7 @@ BENCH_PORTS=()
 
 bench_deps_install() {
     local pkg status missing=()
-    for pkg in wrk gnuplot-nox linux-perf postgresql-client-15; do
+    for pkg in wrk gnuplot-nox strace valgrind postgresql-client-15; do
         status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
         [[ $status == installed ]] || missing+=("$pkg")
     done
@@ -150,6 +151,13 @@ bench_env_up() {
     # GitHub's 5000 requests/hour per user would end the sign-in runs early.
     bench_emulator POST config '{"rateLimit":1000000000}' >/dev/null ||
         fa_die "could not lift the emulator's rate limit"
+    # One GitHub user per sign-in thread (tests/bench/signin_driver.c).
+    local i
+    for ((i = 0; i < 8; i++)); do
+        bench_emulator POST users "{\"id\":$((8100000000 + i)),\"login\":\"bench-signin-$i\",
+            \"name\":\"Bench Sign-in $i\",\"email\":\"signin-$i@bench.example\"}" >/dev/null ||
+            fa_die "could not create the emulator user bench-signin-$i"
+    done
 
     fa_socket_dir "$dir/run"
     bench_service_env "$dir" "$svc_port"
@@ -235,10 +243,10 @@ bench_seed_orgs() {
     [[ -n $uid ]] || fa_die "no profile for $login after signing in"
     for ((i = 0; i < 100; i++)); do
         status=$(bench_psql -c "SELECT org_sync_status FROM user_profiles WHERE user_id = $uid")
-        [[ $status == done || $status == failed ]] && break
+        [[ $status == "done" || $status == "failed" ]] && break
         sleep 0.2
     done
-    if [[ $status != done ]]; then
+    if [[ $status != "done" ]]; then
         fa_log "org sync is '$status' after 20 s: writing the organizations with SQL"
         bench_psql -c "
             INSERT INTO organizations (id, login, name, kind)

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # globals shared across scripts/lib/bench*.sh
 # scripts/bench: the measurements. Every load is bounded in time (wrk -d,
 # pgbench -T, signin_driver SECONDS). Each run appends one row to
 # $BENCH_DIR/runs.tsv (columns in BENCH_COLUMNS), which bench_report.sh
@@ -13,7 +14,7 @@
 BENCH_RUNS=${BENCH_RUNS:-3}
 BENCH_SECONDS=${BENCH_SECONDS:-10}
 BENCH_C1_SECONDS=${BENCH_C1_SECONDS:-3}
-BENCH_CURVE_SECONDS=${BENCH_CURVE_SECONDS:-4}
+BENCH_CURVE_SECONDS=${BENCH_CURVE_SECONDS:-3}
 BENCH_CONNS=32
 BENCH_CURVE_CONNS=(1 8 32 128)
 BENCH_CLK_TCK=$(getconf CLK_TCK)
@@ -131,7 +132,7 @@ bench_measure() {
         "$(bench_field "$line" errors)" \
         "$(bench_per_req $((app1 - app0)) "$n")" "$(bench_per_req $((ngx1 - ngx0)) "$n")" \
         "$(bench_per_req $((pg1 - pg0)) "$n")" "$(bench_per_req $((tot1 - tot0)) "$n")" \
-        ${rss% *} ${rss#* } \
+        "${rss% *}" "${rss#* }" \
         "$(awk -v a="$st0" -v b="$st1" -v n="$n" 'BEGIN { printf "%.2f", (b - a - 1) / n }')"
     printf '%s: %-16s c=%-3s run %s  %9s req/s  p50 %6s us  p99 %7s us  errors %s\n' \
         "$FA_SCRIPT" "$label" "$conns" "$run" "$(bench_field "$line" rps)" \
@@ -175,7 +176,7 @@ bench_pgbench() {
     for c in 1 8; do
         rm -f "$dir"/pgbench_log.*
         (cd "$dir" && pgbench "${args[@]}" -S -M prepared -c "$c" -j "$((c > 1 ? 2 : 1))" \
-            -T "$seconds" -l pgbench >"$dir/c$c.log" 2>&1) ||
+            -T "$((c > 1 ? seconds : BENCH_C1_SECONDS))" -l pgbench >"$dir/c$c.log" 2>&1) ||
             { fa_log "pgbench failed (see $dir/c$c.log)"; return 0; }
         # Per-transaction log: field 3 is the latency in microseconds.
         cat "$dir"/pgbench_log.* | awk '{ print $3 }' | sort -n >"$dir/lat"
@@ -201,19 +202,37 @@ bench_jobs_settle() {
     done
 }
 
+# bench_driver LABEL RUN DRIVER_ARGS...: one signin_driver run, with the CPU
+# the service's workers, its nginx, PostgreSQL and the whole machine used per
+# sign-in (and, in $BENCH_DIR/signin_cpu.tsv, the emulator and job worker).
 bench_driver() {
-    local label=$1 run=$2 out=$BENCH_DIR/wrk/$1-$2.txt line
+    local label=$1 run=$2 out=$BENCH_DIR/wrk/$1-$2.txt line n c0 c1 i
     shift 2
-    "$FA_BENCH_BUILD/signin_driver" "$@" >"$out" 2>&1 || true
+    # shellcheck disable=SC2046 # pid lists
+    {
+        c0=("$(bench_cpu_ticks $(bench_pids service))" "$(bench_cpu_ticks $(bench_nginx_pids service))"
+            "$(bench_cpu_ticks $(bench_pg_pids))" "$(bench_cpu_ticks "$(<"$BENCH_DIR/emulator.pid")")"
+            "$(bench_cpu_ticks "$(<"$BENCH_DIR/jobs.pid")")" "$(bench_cpu_total)")
+        "$FA_BENCH_BUILD/signin_driver" "$@" >"$out" 2>&1 || true
+        c1=("$(bench_cpu_ticks $(bench_pids service))" "$(bench_cpu_ticks $(bench_nginx_pids service))"
+            "$(bench_cpu_ticks $(bench_pg_pids))" "$(bench_cpu_ticks "$(<"$BENCH_DIR/emulator.pid")")"
+            "$(bench_cpu_ticks "$(<"$BENCH_DIR/jobs.pid")")" "$(bench_cpu_total)")
+    }
     line=$(grep '^BENCH ' "$out" || true)
     if [[ -z $line ]]; then
         fa_log "$label: no result (see $out)"
         return 0
     fi
+    n=$(bench_field "$line" requests)
+    ((n > 0)) || n=1
+    local per=()
+    for i in 0 1 2 3 4 5; do per+=("$(bench_per_req $((c1[i] - c0[i])) "$n")"); done
+    # shellcheck disable=SC2046 # bench_rss prints two columns (rss, anon)
     bench_record "$label" "$3" "$run" "$(bench_field "$line" rps)" \
         "$(bench_field "$line" p50_us)" "$(bench_field "$line" p99_us)" \
-        "$(bench_field "$line" requests)" "$(bench_field "$line" errors)" - - - - \
+        "$n" "$(bench_field "$line" errors)" "${per[0]}" "${per[1]}" "${per[2]}" "${per[5]}" \
         $(bench_rss service) -
+    printf '%s\t%s\t%s\t%s\n' "$label" "$run" "${per[3]}" "${per[4]}" >>"$BENCH_DIR/signin_cpu.tsv"
     fa_log "$label run $run: $(bench_field "$line" rps) sign-ins/s," \
         "p50 $(bench_field "$line" p50_us) us, errors $(bench_field "$line" errors)"
     grep -v '^BENCH ' "$out" | head -n 3 >&2 || true

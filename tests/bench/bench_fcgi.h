@@ -77,6 +77,22 @@ static int fa_bench_accept(FCGX_Request *req, int listen_fd)
     return FCGX_Accept_r(req) < 0 ? 0 : 1;
 }
 
+/* One request: wait for it, answer, finish. 1 = served, 0 = lost the
+ * accept race, -1 = the worker must exit. Not inlined: scripts/bench's
+ * callgrind profile collects exactly this function (what a request costs,
+ * not the worker's start-up). */
+static __attribute__((noinline)) int fa_bench_request(FCGX_Request *req, int listen_fd,
+                                                      fa_bench_handler_fn handler, void *state)
+{
+    int rc = fa_bench_accept(req, listen_fd);
+    if (rc <= 0)
+        return rc;
+    if (handler(req, state) < 0)
+        return -1;
+    FCGX_Finish_r(req);
+    return 1;
+}
+
 static _Noreturn void fa_bench_worker(int listen_fd, fa_bench_init_fn init, void *arg,
                                       fa_bench_handler_fn handler)
 {
@@ -91,16 +107,9 @@ static _Noreturn void fa_bench_worker(int listen_fd, fa_bench_init_fn init, void
     signal(SIGPIPE, SIG_IGN);
     FCGX_Request req;
     FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
-    for (;;) {
-        int rc = fa_bench_accept(&req, listen_fd);
-        if (rc < 0)
+    for (;;)
+        if (fa_bench_request(&req, listen_fd, handler, state) < 0)
             exit(1);
-        if (rc == 0)
-            continue;
-        if (handler(&req, state) < 0)
-            exit(1);
-        FCGX_Finish_r(&req);
-    }
 }
 
 static volatile sig_atomic_t fa_bench_stop;

@@ -2,6 +2,9 @@
  * redirect to another host, so this walks the OAuth dance with libcurl, one
  * thread per concurrent browser, for a fixed time:
  *
+ * Thread i signs in as the emulator user bench-signin-i (scripts/bench
+ * creates them).
+ *
  *   service MODE:  GET /v1/auth/github/start -> emulator authorize (auto-approve)
  *                  -> GET /v1/auth/github/callback; a success is a callback
  *                  302 that is not an authError and sets the session cookie.
@@ -121,7 +124,11 @@ static bool fa_signin_service(fa_driver_thread_t *t, CURL *c)
         snprintf(t->last_error, sizeof(t->last_error), "start answered %ld", st);
         goto out;
     }
-    st = fa_get(c, authorize, &callback);
+    /* Each thread is its own GitHub user: GitHub (and the emulator) keeps
+     * ten live tokens per user and app, and eight browsers signing in as
+     * one user would revoke each other's tokens mid-flight. */
+    snprintf(url, sizeof(url), "%s&login=bench-signin-%d", authorize, t->index);
+    st = fa_get(c, url, &callback);
     if (st != 302 || !callback || !strstr(callback, "code=")) {
         snprintf(t->last_error, sizeof(t->last_error), "authorize answered %ld", st);
         goto out;
@@ -171,8 +178,9 @@ static bool fa_signin_emulator(fa_driver_thread_t *t, CURL *c)
     cb = curl_easy_escape(c, cf->callback, 0);
     snprintf(url, sizeof(url),
              "%s/login/oauth/authorize?client_id=%s&redirect_uri=%s&state=bench%d"
-             "&scope=read%%3Auser&code_challenge=%s&code_challenge_method=S256",
-             cf->base, cf->client_id, cb, t->index, challenge);
+             "&scope=read%%3Auser&code_challenge=%s&code_challenge_method=S256"
+             "&login=bench-signin-%d",
+             cf->base, cf->client_id, cb, t->index, challenge, t->index);
     long st = fa_get(c, url, &location);
     const char *p = location ? strstr(location, "code=") : NULL;
     if (st != 302 || !p) {
