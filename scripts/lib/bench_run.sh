@@ -46,7 +46,9 @@ bench_field() {
 bench_cpu_ticks() {
     local p
     for p in "$@"; do
-        [[ -r /proc/$p/stat ]] && sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null
+        # A process may exit between the listing and the read (PostgreSQL
+        # backends come and go): it counts as nothing, not as a failure.
+        sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null || true
     done | awk '{ s += $12 + $13 } END { print s + 0 }'
 }
 
