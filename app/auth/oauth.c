@@ -236,7 +236,7 @@ static void fa_explain_or_replay(fa_db_t *db, fa_arena_t *arena, const fa_servic
             if (!ok ||
                 !fa_signed_token_verify(&services->session_keys,
                                         (fa_str_t){(const char *)plain, plain_len}, hash) ||
-                fa_session_load(db, arena, cfg, hash, &session, &err) != FA_OK) {
+                fa_session_check(db, arena, cfg, hash, &session, &err) != FA_OK) {
                 fa_fail(arena, cfg, out, "state_used");
                 return;
             }

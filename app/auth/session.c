@@ -6,24 +6,46 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/timefmt.h"
 #include "crypto/random.h"
 #include "http/request.h"
 
 #define FA_ISO(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
-#define FA_SESSION_SELECT                                                                       \
-    "SELECT s.user_id, s.id, " FA_ISO("s.expires_at") " AS expires_at, "                        \
-    FA_ISO("s.created_at") " AS created_at, "                                                   \
-    "extract(epoch FROM s.expires_at - now())::bigint AS expires_in, "                          \
-    "extract(epoch FROM now() - s.updated_at)::bigint AS age, "                                 \
-    "p.github_login AS login, u.name, u.email, u.image, p.role_label "                          \
+/* The session check returns binary columns in a fixed order (fa_session_row
+ * reads them by position): no to_char or extract in the server, no text
+ * parsing here. now() comes along so expiry arithmetic uses the database's
+ * clock, like the WHERE clause does. */
+enum {
+    FA_COL_USER_ID,
+    FA_COL_ID,
+    FA_COL_EXPIRES_AT,
+    FA_COL_UPDATED_AT,
+    FA_COL_NOW,
+    FA_COL_LOGIN,
+    /* session_lookup only */
+    FA_COL_CREATED_AT,
+    FA_COL_NAME,
+    FA_COL_EMAIL,
+    FA_COL_IMAGE,
+    FA_COL_ROLE_LABEL,
+};
+
+#define FA_SESSION_FROM                                                                         \
     "FROM session_index i "                                                                     \
     "JOIN sessions s ON s.user_id = i.user_id AND s.id = i.session_id "                         \
-    "JOIN users u ON u.id = s.user_id "                                                         \
-    "LEFT JOIN user_profiles p ON p.user_id = s.user_id "                                       \
-    "WHERE i.token_hash = $1 AND s.expires_at > now()"
+    "LEFT JOIN user_profiles p ON p.user_id = s.user_id "
+
+#define FA_SESSION_WHERE "WHERE i.token_hash = $1 AND s.expires_at > now()"
+
+#define FA_SESSION_CHECK_COLUMNS "s.user_id, s.id, s.expires_at, s.updated_at, now(), p.github_login"
+
+#define FA_SESSION_SELECT                                                                       \
+    "SELECT " FA_SESSION_CHECK_COLUMNS ", s.created_at, u.name, u.email, u.image, p.role_label " \
+    FA_SESSION_FROM "JOIN users u ON u.id = s.user_id " FA_SESSION_WHERE
 
 static const fa_db_statement_t fa_session_statements[] = {
+    {"session_check", "SELECT " FA_SESSION_CHECK_COLUMNS " " FA_SESSION_FROM FA_SESSION_WHERE, 1},
     {"session_lookup", FA_SESSION_SELECT, 1},
     {"session_lookup_locked", FA_SESSION_SELECT " FOR KEY SHARE OF s", 1},
     {"session_extend",
@@ -68,46 +90,73 @@ static const char *fa_user_id_text(fa_arena_t *arena, int64_t user_id)
     return fa_arena_sprintf(arena, "%lld", (long long)user_id);
 }
 
+static long fa_seconds_rounded(int64_t us)
+{
+    return (long)(us >= 0 ? (us + 500000) / 1000000 : -((-us + 500000) / 1000000));
+}
+
+static const char *fa_iso(fa_arena_t *arena, int64_t unix_us)
+{
+    char *text = fa_arena_alloc(arena, FA_ISO_MS_LEN + 1);
+    fa_time_iso_ms(unix_us, text);
+    return text;
+}
+
 static fa_status_t fa_session_query(fa_db_t *db, fa_arena_t *arena, const char *statement,
-                                    const fa_config_t *cfg, const uint8_t hash[FA_SHA256_LEN],
-                                    fa_session_t *out, fa_error_t *err)
+                                    bool with_user, const fa_config_t *cfg,
+                                    const uint8_t hash[FA_SHA256_LEN], fa_session_t *out,
+                                    fa_error_t *err)
 {
     const char *values[1] = {(const char *)hash};
     const int lengths[1] = {FA_SHA256_LEN};
     const int formats[1] = {1};
-    PGresult *r = fa_db_exec_params(db, arena, statement, 1, values, lengths, formats, err);
+    PGresult *r = fa_db_exec_binary(db, arena, statement, 1, values, lengths, formats, err);
     if (!r)
         return err->status;
     if (PQntuples(r) != 1)
         return fa_error_set(err, FA_ERR_UNAUTHORIZED, "unauthenticated", "no valid session",
                             "no such session");
     memset(out, 0, sizeof(*out));
-    out->user_id = fa_db_value_ll(r, 0, "user_id", 0);
-    out->id = fa_db_value(r, 0, "id");
-    out->expires_at = fa_db_value(r, 0, "expires_at");
-    out->created_at = fa_db_value(r, 0, "created_at");
-    out->expires_in = (long)fa_db_value_ll(r, 0, "expires_in", 0);
-    out->needs_refresh = fa_db_value_ll(r, 0, "age", 0) >= cfg->session_update_age;
-    out->login = fa_db_value(r, 0, "login");
-    out->name = fa_db_value(r, 0, "name");
-    out->email = fa_db_value(r, 0, "email");
-    out->image = fa_db_value(r, 0, "image");
-    out->role_label = fa_db_value(r, 0, "role_label");
+    int64_t now = fa_db_bin_timestamp_us(r, 0, FA_COL_NOW);
+    int64_t expires_at = fa_db_bin_timestamp_us(r, 0, FA_COL_EXPIRES_AT);
+    char *id = fa_arena_alloc(arena, FA_UUID_STR_LEN + 1);
+    fa_db_bin_uuid(r, 0, FA_COL_ID, id);
+    out->user_id = fa_db_bin_int8(r, 0, FA_COL_USER_ID);
+    out->id = id;
+    out->expires_at = fa_iso(arena, expires_at);
+    out->expires_in = fa_seconds_rounded(expires_at - now);
+    out->needs_refresh =
+        fa_seconds_rounded(now - fa_db_bin_timestamp_us(r, 0, FA_COL_UPDATED_AT)) >=
+        cfg->session_update_age;
+    out->login = fa_db_bin_text(r, 0, FA_COL_LOGIN);
+    if (with_user) {
+        out->created_at = fa_iso(arena, fa_db_bin_timestamp_us(r, 0, FA_COL_CREATED_AT));
+        out->name = fa_db_bin_text(r, 0, FA_COL_NAME);
+        out->email = fa_db_bin_text(r, 0, FA_COL_EMAIL);
+        out->image = fa_db_bin_text(r, 0, FA_COL_IMAGE);
+        out->role_label = fa_db_bin_text(r, 0, FA_COL_ROLE_LABEL);
+    }
     memcpy(out->token_hash, hash, FA_SHA256_LEN);
     return FA_OK;
+}
+
+fa_status_t fa_session_check(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
+                             const uint8_t hash[FA_SHA256_LEN], fa_session_t *out, fa_error_t *err)
+{
+    return fa_session_query(db, arena, "session_check", false, cfg, hash, out, err);
 }
 
 fa_status_t fa_session_load(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
                             const uint8_t hash[FA_SHA256_LEN], fa_session_t *out, fa_error_t *err)
 {
-    return fa_session_query(db, arena, "session_lookup", cfg, hash, out, err);
+    return fa_session_query(db, arena, "session_lookup", true, cfg, hash, out, err);
 }
 
 fa_status_t fa_session_load_locked(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
                                    const uint8_t hash[FA_SHA256_LEN], fa_session_t *out,
                                    fa_error_t *err)
 {
-    return fa_session_query(db, arena, "session_lookup_locked", cfg, hash, out, err);
+    return fa_session_query(db, arena, "session_lookup_locked", true, cfg, hash, out, err);
 }
 
 fa_status_t fa_session_extend(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,

@@ -26,7 +26,8 @@ typedef struct {
     long expires_in;        /* seconds from now */
     bool needs_refresh;     /* sliding expiry due (older than the update age) */
     uint8_t token_hash[FA_SHA256_LEN];
-    /* The user, from the same round trip. */
+    /* The user, from the same round trip. login always; the rest and
+     * created_at only from fa_session_load*, not fa_session_check. */
     const char *login;
     const char *name;
     const char *email;
@@ -44,6 +45,11 @@ void fa_session_register_statements(void);
 
 /* Looks the session up by the hash of a verified token: one round trip.
  * FA_ERR_UNAUTHORIZED when there is none or it expired. */
+/* The identity only (user id, login, session id, expiry): what nginx's
+ * auth_request asks for on every request, without the users join. */
+fa_status_t fa_session_check(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
+                             const uint8_t hash[FA_SHA256_LEN], fa_session_t *out, fa_error_t *err);
+/* The session and its user's profile. */
 fa_status_t fa_session_load(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
                             const uint8_t hash[FA_SHA256_LEN], fa_session_t *out, fa_error_t *err);
 

@@ -5,6 +5,7 @@
 #include "core/log.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +14,8 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "core/timefmt.h"
 
 static fa_log_level_t fa_log_min = FA_LOG_INFO;
 static char fa_log_process[16] = "foundry-auth";
@@ -33,12 +36,28 @@ void fa_log_set_request_id(const char *request_id)
 
 static void fa_log_time(char *out, size_t len)
 {
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    struct tm tm;
-    gmtime_r(&tv.tv_sec, &tm);
-    size_t n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, len - n, ".%03ldZ", (long)(tv.tv_usec / 1000));
+    (void)len;
+    fa_time_iso_ms(fa_time_now_us(), out);
+}
+
+/* getpid() is a system call on every glibc since 2.25; a worker logs one
+ * line per request, so the pid is kept and refreshed in a forked child. */
+static pid_t fa_log_pid;
+
+static void fa_log_forked(void)
+{
+    fa_log_pid = getpid();
+}
+
+static pid_t fa_log_getpid(void)
+{
+    static bool registered;
+    if (!registered) {
+        pthread_atfork(NULL, NULL, fa_log_forked);
+        registered = true;
+        fa_log_pid = getpid();
+    }
+    return fa_log_pid;
 }
 
 /* One write(2) per line so lines from several workers never interleave. */
@@ -68,7 +87,7 @@ static json_t *fa_log_base(const char *level)
     json_object_set_new(line, "time", json_string(ts));
     json_object_set_new(line, "level", json_string(level));
     json_object_set_new(line, "process", json_string(fa_log_process));
-    json_object_set_new(line, "pid", json_integer(getpid()));
+    json_object_set_new(line, "pid", json_integer(fa_log_getpid()));
     if (fa_log_request_id[0])
         json_object_set_new(line, "request_id", json_string(fa_log_request_id));
     return line;
@@ -133,6 +152,41 @@ static bool fa_plain_token(const char *s)
     return true;
 }
 
+/* A bounded line under construction: appends past the end are dropped and
+ * remembered, and a line that did not fit is not written. */
+typedef struct {
+    char *p, *end;
+    bool overflow;
+} fa_line_t;
+
+static void fa_line_put(fa_line_t *l, const char *s, size_t n)
+{
+    if ((size_t)(l->end - l->p) < n) {
+        l->overflow = true;
+        return;
+    }
+    memcpy(l->p, s, n);
+    l->p += n;
+}
+
+static void fa_line_str(fa_line_t *l, const char *s)
+{
+    fa_line_put(l, s, strlen(s));
+}
+
+#define FA_LINE_LIT(l, lit) fa_line_put((l), (lit), sizeof(lit) - 1)
+
+static void fa_line_uint(fa_line_t *l, unsigned long long v, int min_digits)
+{
+    char digits[24];
+    int n = 0;
+    do {
+        digits[sizeof(digits) - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v || n < min_digits);
+    fa_line_put(l, digits + sizeof(digits) - n, (size_t)n);
+}
+
 void fa_log_request(const fa_request_log_t *e)
 {
     if (FA_LOG_INFO < fa_log_min)
@@ -147,20 +201,41 @@ void fa_log_request(const fa_request_log_t *e)
         plen = (size_t)snprintf(path, sizeof(path), "\"(unprintable)\"");
     const char *method = !e->method || !*e->method ? "" : fa_plain_token(e->method) ? e->method
                                                                                      : "OTHER";
-    char ts[40], user[48] = "";
+    char ts[FA_ISO_MS_LEN + 1];
     fa_log_time(ts, sizeof(ts));
-    if (e->user_id)
-        snprintf(user, sizeof(user), ",\"user_id\":\"%lld\"", (long long)e->user_id);
-    static char line[sizeof(path) + 512];
-    int n = snprintf(line, sizeof(line),
-                     "{\"time\":\"%s\",\"level\":\"info\",\"process\":\"%s\",\"pid\":%d,"
-                     "\"request_id\":\"%s\",\"event\":\"request\",\"method\":\"%s\","
-                     "\"route\":\"%s\",\"path\":%.*s,\"status\":%d,\"duration_ms\":%.3f%s}\n",
-                     ts, fa_log_process, (int)getpid(), e->request_id ? e->request_id : "",
-                     method, e->route ? e->route : "", (int)plen, path, e->status,
-                     e->duration_ms, user);
-    if (n > 0 && (size_t)n < sizeof(line)) {
-        ssize_t w = write(STDERR_FILENO, line, (size_t)n);
+    static char buf[sizeof(path) + 512];
+    fa_line_t l = {buf, buf + sizeof(buf), false};
+    FA_LINE_LIT(&l, "{\"time\":\"");
+    fa_line_str(&l, ts);
+    FA_LINE_LIT(&l, "\",\"level\":\"info\",\"process\":\"");
+    fa_line_str(&l, fa_log_process);
+    FA_LINE_LIT(&l, "\",\"pid\":");
+    fa_line_uint(&l, (unsigned long long)fa_log_getpid(), 1);
+    FA_LINE_LIT(&l, ",\"request_id\":\"");
+    fa_line_str(&l, e->request_id ? e->request_id : "");
+    FA_LINE_LIT(&l, "\",\"event\":\"request\",\"method\":\"");
+    fa_line_str(&l, method);
+    FA_LINE_LIT(&l, "\",\"route\":\"");
+    fa_line_str(&l, e->route ? e->route : "");
+    FA_LINE_LIT(&l, "\",\"path\":");
+    fa_line_put(&l, path, plen);
+    FA_LINE_LIT(&l, ",\"status\":");
+    fa_line_uint(&l, (unsigned long long)(e->status > 0 ? e->status : 0), 1);
+    /* Milliseconds with three decimals, from whole microseconds. */
+    unsigned long long us =
+        e->duration_ms > 0 ? (unsigned long long)(e->duration_ms * 1000.0 + 0.5) : 0;
+    FA_LINE_LIT(&l, ",\"duration_ms\":");
+    fa_line_uint(&l, us / 1000, 1);
+    FA_LINE_LIT(&l, ".");
+    fa_line_uint(&l, us % 1000, 3);
+    if (e->user_id > 0) {
+        FA_LINE_LIT(&l, ",\"user_id\":\"");
+        fa_line_uint(&l, (unsigned long long)e->user_id, 1);
+        FA_LINE_LIT(&l, "\"");
+    }
+    FA_LINE_LIT(&l, "}\n");
+    if (!l.overflow) {
+        ssize_t w = write(STDERR_FILENO, buf, (size_t)(l.p - buf));
         (void)w;
     }
 }

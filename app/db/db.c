@@ -75,7 +75,13 @@ void fa_db_destroy(fa_db_t *db)
  * floor, too slow for "fail fast while the database is down". */
 static PGconn *fa_db_connect_bounded(const char *conninfo, int budget_ms)
 {
-    PGconn *conn = PQconnectStart(conninfo);
+    /* GSSAPI encryption is off unless DATABASE_URL asks for it (gssencmode=
+     * prefer|require there wins, being later): libpq's default "prefer"
+     * probes Kerberos on every connect, which maps and touches about 1 MiB of
+     * libkrb5 in each worker for nothing on a loopback or TLS setup. */
+    const char *const keys[] = {"gssencmode", "dbname", NULL};
+    const char *const values[] = {"disable", conninfo, NULL};
+    PGconn *conn = PQconnectStartParams(keys, values, 1);
     if (!conn)
         return NULL;
     double deadline = fa_now() + budget_ms / 1000.0;
@@ -278,6 +284,16 @@ PGresult *fa_db_exec_params(fa_db_t *db, fa_arena_t *arena, const char *statemen
     return fa_db_check(db, arena, r, statement, err);
 }
 
+PGresult *fa_db_exec_binary(fa_db_t *db, fa_arena_t *arena, const char *statement, int count,
+                            const char *const *values, const int *lengths, const int *formats,
+                            fa_error_t *err)
+{
+    if (fa_db_ready(db, err) != FA_OK)
+        return NULL;
+    PGresult *r = PQexecPrepared(db->conn, statement, count, values, lengths, formats, 1);
+    return fa_db_check(db, arena, r, statement, err);
+}
+
 PGresult *fa_db_exec(fa_db_t *db, fa_arena_t *arena, const char *statement, int count,
                      const char *const *values, fa_error_t *err)
 {
@@ -330,6 +346,63 @@ long long fa_db_value_ll(const PGresult *res, int row, const char *column, long 
 {
     const char *v = fa_db_value(res, row, column);
     return v ? strtoll(v, NULL, 10) : fallback;
+}
+
+bool fa_db_bin_null(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col);
+}
+
+/* The value of a non-NULL binary column of exactly `size` bytes. */
+static const unsigned char *fa_db_bin_fixed(const PGresult *res, int row, int col, int size)
+{
+    if (PQfformat(res, col) != 1 || PQgetisnull(res, row, col) ||
+        PQgetlength(res, row, col) != size) {
+        fa_log_error("db", "binary column %d is not a non-NULL %d-byte value", col, size);
+        abort();
+    }
+    return (const unsigned char *)PQgetvalue(res, row, col);
+}
+
+static uint64_t fa_db_be64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+int64_t fa_db_bin_int8(const PGresult *res, int row, int col)
+{
+    return (int64_t)fa_db_be64(fa_db_bin_fixed(res, row, col, 8));
+}
+
+int64_t fa_db_bin_timestamp_us(const PGresult *res, int row, int col)
+{
+    /* Microseconds since 2000-01-01 (integer datetimes, the only kind since
+     * PostgreSQL 10), shifted to the Unix epoch. */
+    int64_t since_2000 = (int64_t)fa_db_be64(fa_db_bin_fixed(res, row, col, 8));
+    return since_2000 + INT64_C(946684800000000);
+}
+
+void fa_db_bin_uuid(const PGresult *res, int row, int col, char out[37])
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = fa_db_bin_fixed(res, row, col, 16);
+    char *o = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = hex[p[i] >> 4];
+        *o++ = hex[p[i] & 15];
+    }
+    *o = '\0';
+}
+
+const char *fa_db_bin_text(const PGresult *res, int row, int col)
+{
+    /* Binary text is the bytes themselves; libpq NUL-terminates every value. */
+    return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
 PGconn *fa_db_conn(fa_db_t *db)

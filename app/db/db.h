@@ -10,6 +10,7 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/arena.h"
 #include "core/status.h"
@@ -47,6 +48,13 @@ PGresult *fa_db_exec_params(fa_db_t *db, fa_arena_t *arena, const char *statemen
                             const char *const *values, const int *lengths, const int *formats,
                             fa_error_t *err);
 
+/* Same, with every result column in binary format: for hot statements, so
+ * the server formats nothing and we parse nothing. Columns are read by
+ * position with the fa_db_bin_* helpers below. */
+PGresult *fa_db_exec_binary(fa_db_t *db, fa_arena_t *arena, const char *statement, int count,
+                            const char *const *values, const int *lengths, const int *formats,
+                            fa_error_t *err);
+
 /* Unprepared SQL without parameters (BEGIN/COMMIT, LISTEN, maintenance). */
 PGresult *fa_db_exec_sql(fa_db_t *db, fa_arena_t *arena, const char *sql, fa_error_t *err);
 
@@ -61,6 +69,14 @@ fa_status_t fa_db_transaction(fa_db_t *db, fa_arena_t *arena, fa_db_tx_fn fn, vo
 int fa_db_col(const PGresult *res, const char *name);
 const char *fa_db_value(const PGresult *res, int row, const char *column); /* NULL for SQL NULL */
 long long fa_db_value_ll(const PGresult *res, int row, const char *column, long long fallback);
+
+/* Binary result columns (fa_db_exec_binary). A column whose size does not
+ * match its type is a programming error (the statement is ours) and aborts. */
+bool fa_db_bin_null(const PGresult *res, int row, int col);
+int64_t fa_db_bin_int8(const PGresult *res, int row, int col);           /* bigint */
+int64_t fa_db_bin_timestamp_us(const PGresult *res, int row, int col);   /* timestamptz, Unix µs */
+void fa_db_bin_uuid(const PGresult *res, int row, int col, char out[37]); /* canonical text */
+const char *fa_db_bin_text(const PGresult *res, int row, int col);       /* NULL for SQL NULL */
 
 PGconn *fa_db_conn(fa_db_t *db); /* for LISTEN/NOTIFY in the job worker */
 unsigned long fa_db_reconnects(const fa_db_t *db);

@@ -204,6 +204,16 @@ static void fa_cache_write(fa_ctx_t *ctx, const fa_session_t *s)
     fa_response_set_cookie(ctx->res, &cookie);
 }
 
+/* Identity-only routes skip the user's profile, unless the answer is about
+ * to fill the cookie cache, which holds the whole user. */
+static fa_status_t fa_load_session(fa_ctx_t *ctx, const fa_credential_t *cred, fa_session_t *s,
+                                   fa_error_t *err)
+{
+    if ((ctx->route->flags & FA_ROUTE_IDENTITY) && !fa_cache_usable(ctx, cred))
+        return fa_session_check(ctx->db, ctx->arena, ctx->config, cred->hash, s, err);
+    return fa_session_load(ctx->db, ctx->arena, ctx->config, cred->hash, s, err);
+}
+
 void fa_authn_invoke(fa_ctx_t *ctx)
 {
     unsigned flags = ctx->route->flags;
@@ -228,8 +238,7 @@ void fa_authn_invoke(fa_ctx_t *ctx)
         fa_session_t *s = fa_arena_calloc(ctx->arena, 1, sizeof(*s));
         fa_error_t err;
         bool cached = fa_cache_usable(ctx, &cred) && fa_cache_read(ctx, &cred, s);
-        fa_status_t st =
-            cached ? FA_OK : fa_session_load(ctx->db, ctx->arena, ctx->config, cred.hash, s, &err);
+        fa_status_t st = cached ? FA_OK : fa_load_session(ctx, &cred, s, &err);
         if (st == FA_OK) {
             ctx->session = s;
             ctx->user_id = s->user_id;

@@ -8,7 +8,10 @@
  *   FA_ROUTE_OPTIONAL_SESSION the session when there is one (snapshot).
  *   FA_ROUTE_COOKIE_CACHE a read route that may answer from the optional
  *                     session cookie cache (auth/cookie_cache.h) instead of
- *                     the database; never combine it with MUTATION. */
+ *                     the database; never combine it with MUTATION.
+ *   FA_ROUTE_IDENTITY the handler reads only the identity (user id, login,
+ *                     session id, expiry): the slimmer fa_session_check,
+ *                     without the user's name, email and image. */
 #ifndef FA_HANDLERS_AUTHN_H
 #define FA_HANDLERS_AUTHN_H
 
@@ -19,6 +22,7 @@
 #define FA_ROUTE_MUTATION 0x2u
 #define FA_ROUTE_OPTIONAL_SESSION 0x4u
 #define FA_ROUTE_COOKIE_CACHE 0x8u
+#define FA_ROUTE_IDENTITY 0x10u
 
 /* Runs ctx->route->handler under the route's rules. */
 void fa_authn_invoke(fa_ctx_t *ctx);

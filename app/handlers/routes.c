@@ -27,6 +27,7 @@
 #define MUTATION FA_ROUTE_MUTATION
 #define OPTIONAL FA_ROUTE_OPTIONAL_SESSION
 #define CACHE FA_ROUTE_COOKIE_CACHE
+#define IDENTITY FA_ROUTE_IDENTITY
 
 const fa_route_t fa_routes[] = {
     {"GET", "/healthz", fa_handle_healthz, "healthz", 0},
@@ -35,14 +36,16 @@ const fa_route_t fa_routes[] = {
     {"GET", "/v1/auth/github/start", fa_handle_github_start, "auth_github_start", 0},
     {"GET", "/v1/auth/github/callback", fa_handle_github_callback, "auth_github_callback", 0},
     {"GET", "/v1/auth/session", fa_handle_session, "auth_session", SESSION | CACHE},
-    {"GET", "/v1/auth/sessions", fa_handle_sessions_list, "auth_sessions_list", SESSION},
+    {"GET", "/v1/auth/sessions", fa_handle_sessions_list, "auth_sessions_list",
+     SESSION | IDENTITY},
     {"DELETE", "/v1/auth/sessions/{id}", fa_handle_session_revoke, "auth_sessions_revoke",
      MUTATION},
     {"POST", "/v1/auth/sign-out", fa_handle_sign_out, "auth_sign_out", MUTATION},
     {"POST", "/v1/auth/sign-out-all", fa_handle_sign_out_all, "auth_sign_out_all", MUTATION},
-    {"GET", "/v1/auth/verify", fa_handle_verify, "auth_verify", OPTIONAL | CACHE},
+    {"GET", "/v1/auth/verify", fa_handle_verify, "auth_verify",
+     OPTIONAL | CACHE | IDENTITY},
     {"POST", "/v1/auth/dev/bootstrap", fa_handle_dev_bootstrap, "auth_dev_bootstrap", 0},
-    {"POST", "/v1/auth/token", fa_handle_token_issue, "auth_token", SESSION},
+    {"POST", "/v1/auth/token", fa_handle_token_issue, "auth_token", SESSION | IDENTITY},
     {"POST", "/v1/auth/token/verify", fa_handle_token_verify, "auth_token_verify", 0},
     {"GET", "/.well-known/jwks.json", fa_handle_jwks, "jwks", 0},
     /* Admin routes authenticate the admin token themselves (handlers/admin.c). */
