@@ -51,10 +51,10 @@ void fa_buf_init(fa_buf_t *buf, fa_arena_t *arena, size_t initial)
     buf->len = 0;
 }
 
-static void fa_buf_reserve(fa_buf_t *buf, size_t extra)
+char *fa_buf_reserve(fa_buf_t *buf, size_t extra)
 {
     if (buf->cap - buf->len > extra)
-        return;
+        return buf->data + buf->len;
     size_t cap = buf->cap;
     while (cap - buf->len <= extra)
         cap *= 2;
@@ -62,6 +62,7 @@ static void fa_buf_reserve(fa_buf_t *buf, size_t extra)
     memcpy(data, buf->data, buf->len);
     buf->data = data;
     buf->cap = cap;
+    return buf->data + buf->len;
 }
 
 void fa_buf_append(fa_buf_t *buf, const void *data, size_t len)

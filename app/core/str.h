@@ -40,6 +40,9 @@ typedef struct {
 } fa_buf_t;
 
 void fa_buf_init(fa_buf_t *buf, fa_arena_t *arena, size_t initial);
+/* Room for at least `extra` more bytes (plus a NUL); returns where they go.
+ * The caller writes there and adds what it wrote to len. */
+char *fa_buf_reserve(fa_buf_t *buf, size_t extra);
 void fa_buf_append(fa_buf_t *buf, const void *data, size_t len);
 void fa_buf_append_cstr(fa_buf_t *buf, const char *s);
 void fa_buf_append_char(fa_buf_t *buf, char c);

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "handlers/authn.h"
+#include "http/json_text.h"
 #include "server/services.h"
 
 static const fa_services_t *fa_services(const fa_ctx_t *ctx)
@@ -110,29 +111,39 @@ void fa_handle_github_callback(fa_ctx_t *ctx)
     fa_response_redirect(ctx->res, 302, out.location);
 }
 
-static json_t *fa_user_json(const fa_session_t *s)
+/* {"session":{...},"user":{...}}: read on every page load, so written
+ * straight into the body, no JSON tree. */
+static void fa_render_session(fa_ctx_t *ctx, const fa_session_t *s)
 {
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", (long long)s->user_id);
-    return json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?}", "id", id, "login", s->login, "name",
-                     s->name, "email", s->email, "avatarUrl", s->image, "roleLabel",
-                     s->role_label);
-}
-
-static json_t *fa_session_json(const fa_session_t *s)
-{
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", (long long)s->user_id);
-    return json_pack("{s:s,s:s,s:s?,s:s?}", "id", s->id, "userId", id, "createdAt",
-                     s->created_at, "expiresAt", s->expires_at);
+    fa_buf_t b;
+    fa_buf_init(&b, ctx->arena, 512);
+    FA_JSON_RAW(&b, "{\"session\":{\"id\":");
+    fa_json_text_string(&b, s->id);
+    FA_JSON_RAW(&b, ",\"userId\":");
+    fa_json_text_id(&b, s->user_id);
+    FA_JSON_RAW(&b, ",\"createdAt\":");
+    fa_json_text_string(&b, s->created_at);
+    FA_JSON_RAW(&b, ",\"expiresAt\":");
+    fa_json_text_string(&b, s->expires_at);
+    FA_JSON_RAW(&b, "},\"user\":{\"id\":");
+    fa_json_text_id(&b, s->user_id);
+    FA_JSON_RAW(&b, ",\"login\":");
+    fa_json_text_string(&b, s->login);
+    FA_JSON_RAW(&b, ",\"name\":");
+    fa_json_text_string(&b, s->name);
+    FA_JSON_RAW(&b, ",\"email\":");
+    fa_json_text_string(&b, s->email);
+    FA_JSON_RAW(&b, ",\"avatarUrl\":");
+    fa_json_text_string(&b, s->image);
+    FA_JSON_RAW(&b, ",\"roleLabel\":");
+    fa_json_text_string(&b, s->role_label);
+    FA_JSON_RAW(&b, "}}");
+    fa_response_json_raw(ctx->res, 200, b.data, b.len);
 }
 
 void fa_handle_session(fa_ctx_t *ctx)
 {
-    fa_session_t *s = fa_authn_session(ctx);
-    json_t *body = json_pack("{s:o,s:o}", "session", fa_session_json(s), "user", fa_user_json(s));
-    fa_response_json(ctx->res, 200, body);
-    json_decref(body);
+    fa_render_session(ctx, fa_authn_session(ctx));
 }
 
 void fa_handle_sessions_list(fa_ctx_t *ctx)
@@ -296,8 +307,5 @@ void fa_handle_dev_bootstrap(fa_ctx_t *ctx)
     session.image = user.avatar_url;
     ctx->user_id = session.user_id;
     fa_authn_set_session_cookie(ctx, client_value, session.expires_in);
-    json_t *out = json_pack("{s:o,s:o}", "session", fa_session_json(&session), "user",
-                            fa_user_json(&session));
-    fa_response_json(ctx->res, 200, out);
-    json_decref(out);
+    fa_render_session(ctx, &session);
 }

@@ -1,8 +1,9 @@
 /* The FoundryAppSnapshot projection (PRODUCT.md section 4, App): who is
  * signed in, their profile, eligible organizations, this session's active
- * organization, onboarding and sync state. Rendered by PostgreSQL in the same
- * single round trip that checks the session, so the hot path builds no JSON
- * DOM in C. */
+ * organization, onboarding and sync state. Every field comes from the same
+ * single round trip that checks the session; the document is written
+ * straight into the response buffer (no JSON tree), with each organization
+ * object pre-rendered on its row. */
 #ifndef FA_SNAPSHOT_SNAPSHOT_H
 #define FA_SNAPSHOT_SNAPSHOT_H
 

@@ -236,6 +236,64 @@ static void test_golden_before_and_after_sync(void)
     fa_http_jar_free(jar);
 }
 
+/* ---- 1b. rows rendered as JSON ------------------------------------------- */
+
+/* The snapshot is written field by field from the row (no JSON tree) and
+ * each organization object is rendered on its row by a trigger
+ * (sql/002_snapshot_fragments.sql): hostile text must come back exactly, a
+ * rename by any writer must show at once, and timestamps must read as the
+ * database's own. */
+static void test_rows_render_exactly(void)
+{
+    static const char tricky[] = "Zo\xc3\xab \"Q\" \\ </script>\n\t\x01 \xf0\x9f\x98\x80";
+    fa_test_user_t u;
+    const long long orgs[] = {FA_ACME_ROCKETS};
+    FA_CHECK_FATAL(fa_user_create(&u, "render", orgs, 1, false), "create emulator user");
+    fa_http_jar_t *jar = fa_http_jar_new();
+    FA_CHECK_FATAL(fa_user_sign_in(&u, jar), "sign in %s", u.login);
+    FA_CHECK_FATAL(fa_wait_sync_status(&u, "done", FA_SYNC_WAIT_MS), "sync ends done");
+    char *acme = fa_xasprintf("%lld", FA_ACME_ROCKETS);
+    /* The emulator's orgs are shared with other tests: put the name back. */
+    char *old_name =
+        fa_sql_text("SELECT coalesce(name, '(null)') FROM organizations WHERE id = $1", acme, NULL);
+    FA_CHECK_FATAL(old_name != NULL, "organization %s exists after the sync", acme);
+    FA_CHECK_FATAL(fa_sql_exec("UPDATE users SET name = $2, email = NULL WHERE id = $1",
+                               u.id_text, tricky, NULL) &&
+                       fa_sql_exec("UPDATE organizations SET name = $2 WHERE id = $1", acme,
+                                   tricky, NULL),
+                   "store hostile text");
+    json_t *doc = fa_app_snapshot(jar);
+    fa_sql_exec("UPDATE organizations SET name = nullif($2, '(null)') WHERE id = $1", acme,
+                old_name, NULL);
+    FA_CHECK_FATAL(doc != NULL, "the snapshot parses as JSON");
+    const json_t *user = json_array_get(json_object_get(doc, "users"), 0);
+    const char *name = json_string_value(json_object_get(user, "name"));
+    FA_CHECK(name && strcmp(name, tricky) == 0, "user name came back as %s",
+             name ? name : "(not a string)");
+    FA_CHECK(json_is_null(json_object_get(user, "email")), "a NULL email is null");
+    const json_t *found = NULL, *list = json_object_get(doc, "organizations");
+    for (size_t i = 0; i < json_array_size(list); i++)
+        if (strcmp(json_string_value(json_object_get(json_array_get(list, i), "id")), acme) == 0)
+            found = json_array_get(list, i);
+    const char *org_name = json_string_value(json_object_get(found, "name"));
+    FA_CHECK(org_name && strcmp(org_name, tricky) == 0,
+             "the renamed organization shows its new name at once, got %s",
+             org_name ? org_name : "(missing)");
+    const json_t *auth = json_object_get(doc, "auth");
+    char *expires = fa_sql_text("SELECT to_char(expires_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
+                                "FROM sessions WHERE user_id = $1 AND id = $2::uuid",
+                                u.id_text, json_string_value(json_object_get(auth, "sessionId")),
+                                NULL);
+    const char *got = json_string_value(json_object_get(auth, "expiresAt"));
+    FA_CHECK(got && strcmp(got, expires) == 0, "expiresAt %s is the session's %s",
+             got ? got : "(missing)", expires);
+    free(expires);
+    json_decref(doc);
+    free(old_name);
+    free(acme);
+    fa_http_jar_free(jar);
+}
+
 /* ---- 2. sign-in does not wait for the sync -------------------------------- */
 
 static void test_sign_in_does_not_wait_for_sync(void)
@@ -537,6 +595,8 @@ void fa_register_snapshot_suite(void)
     fa_test_add(s, "golden: signed out", test_golden_signed_out);
     fa_test_add(s, "golden: signed in, before and after the org sync",
                 test_golden_before_and_after_sync);
+    fa_test_add(s, "hostile text, a renamed org and timestamps render exactly",
+                test_rows_render_exactly);
     fa_test_add(s, "sign-in does not wait for the org sync", test_sign_in_does_not_wait_for_sync);
     fa_test_add(s, "selecting an org that is not eligible is 403, nothing changes",
                 test_select_not_eligible_is_403);
