@@ -12,7 +12,7 @@
 
 #define FA_ISO(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
-/* The session check returns binary columns in a fixed order (fa_session_row
+/* The session check returns binary columns in a fixed order (fa_session_query
  * reads them by position): no to_char or extract in the server, no text
  * parsing here. now() comes along so expiry arithmetic uses the database's
  * clock, like the WHERE clause does. */

@@ -10,22 +10,8 @@ bool fa_str_eq(fa_str_t a, fa_str_t b)
     return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
-bool fa_str_eq_cstr(fa_str_t a, const char *b)
-{
-    return fa_str_eq(a, fa_str_from(b));
-}
 
-bool fa_str_case_eq_cstr(fa_str_t a, const char *b)
-{
-    size_t n = strlen(b);
-    return a.len == n && (n == 0 || strncasecmp(a.ptr, b, n) == 0);
-}
 
-bool fa_str_starts_with(fa_str_t s, const char *prefix)
-{
-    size_t n = strlen(prefix);
-    return s.len >= n && (n == 0 || memcmp(s.ptr, prefix, n) == 0);
-}
 
 fa_str_t fa_str_trim(fa_str_t s)
 {
@@ -76,6 +62,17 @@ void fa_buf_append(fa_buf_t *buf, const void *data, size_t len)
 void fa_buf_append_cstr(fa_buf_t *buf, const char *s)
 {
     fa_buf_append(buf, s, strlen(s));
+}
+
+void fa_buf_append_uint(fa_buf_t *buf, unsigned long long v)
+{
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[sizeof(digits) - ++n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    fa_buf_append(buf, digits + sizeof(digits) - n, n);
 }
 
 void fa_buf_append_char(fa_buf_t *buf, char c)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/arena.h"
 
@@ -24,9 +25,26 @@ static inline fa_str_t fa_str_from(const char *s)
 }
 
 bool fa_str_eq(fa_str_t a, fa_str_t b);
-bool fa_str_eq_cstr(fa_str_t a, const char *b);
-bool fa_str_case_eq_cstr(fa_str_t a, const char *b);
-bool fa_str_starts_with(fa_str_t s, const char *prefix);
+
+/* Inline so that, with a literal b, strlen folds to a constant: these run
+ * for every FastCGI param and header of every request. */
+static inline bool fa_str_eq_cstr(fa_str_t a, const char *b)
+{
+    size_t n = strlen(b);
+    return a.len == n && (n == 0 || memcmp(a.ptr, b, n) == 0);
+}
+
+static inline bool fa_str_case_eq_cstr(fa_str_t a, const char *b)
+{
+    size_t n = strlen(b);
+    return a.len == n && (n == 0 || strncasecmp(a.ptr, b, n) == 0);
+}
+
+static inline bool fa_str_starts_with(fa_str_t s, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return s.len >= n && (n == 0 || memcmp(s.ptr, prefix, n) == 0);
+}
 fa_str_t fa_str_trim(fa_str_t s);
 /* NUL-terminated copy in the arena. */
 char *fa_str_dup(fa_arena_t *arena, fa_str_t s);
@@ -46,6 +64,8 @@ char *fa_buf_reserve(fa_buf_t *buf, size_t extra);
 void fa_buf_append(fa_buf_t *buf, const void *data, size_t len);
 void fa_buf_append_cstr(fa_buf_t *buf, const char *s);
 void fa_buf_append_char(fa_buf_t *buf, char c);
+/* Decimal digits of v (no printf on hot paths). */
+void fa_buf_append_uint(fa_buf_t *buf, unsigned long long v);
 void fa_buf_printf(fa_buf_t *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* NUL-terminates (not counted in len) and returns data. */
 char *fa_buf_cstr(fa_buf_t *buf);

@@ -3,12 +3,35 @@
 #include "http/json_text.h"
 
 #include <jansson.h>
-#include <stdio.h>
 
 #include "core/timefmt.h"
+#include "http/request.h"
+
+/* True when s is valid UTF-8 with nothing JSON must escape (quote,
+ * backslash, control characters): then its bytes are already the string's
+ * JSON text. Anything else goes to jansson. */
+static bool fa_json_plain(const char *s, size_t *len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    bool ascii = true;
+    for (; *p; p++) {
+        if (*p < 0x20 || *p == '"' || *p == '\\')
+            return false;
+        ascii = ascii && *p < 0x80;
+    }
+    *len = (size_t)(p - (const unsigned char *)s);
+    return ascii || fa_utf8_valid(s, *len);
+}
 
 void fa_json_text_string(fa_buf_t *buf, const char *s)
 {
+    size_t len;
+    if (s && fa_json_plain(s, &len)) {
+        fa_buf_append_char(buf, '"');
+        fa_buf_append(buf, s, len);
+        fa_buf_append_char(buf, '"');
+        return;
+    }
     json_t *str = s ? json_string(s) : NULL;
     if (!str) {
         FA_JSON_RAW(buf, "null");
@@ -27,9 +50,11 @@ void fa_json_text_string(fa_buf_t *buf, const char *s)
 
 void fa_json_text_id(fa_buf_t *buf, int64_t id)
 {
-    char text[24];
-    int n = snprintf(text, sizeof(text), "\"%lld\"", (long long)id);
-    fa_buf_append(buf, text, (size_t)n);
+    fa_buf_append_char(buf, '"');
+    if (id < 0)
+        fa_buf_append_char(buf, '-');
+    fa_buf_append_uint(buf, id < 0 ? 0ULL - (unsigned long long)id : (unsigned long long)id);
+    fa_buf_append_char(buf, '"');
 }
 
 void fa_json_text_time(fa_buf_t *buf, bool present, int64_t unix_us)

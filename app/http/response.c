@@ -274,7 +274,11 @@ void fa_response_serialize(const fa_response_t *res, fa_buf_t *out)
     if (out->data == NULL)
         fa_buf_init(out, res->arena, 512 + res->body.len);
     bool has_body = fa_status_has_body(res->status);
-    fa_buf_printf(out, "Status: %d %s\r\n", res->status, fa_http_reason(res->status));
+    fa_buf_append_cstr(out, "Status: ");
+    fa_buf_append_uint(out, (unsigned)res->status);
+    fa_buf_append_char(out, ' ');
+    fa_buf_append_cstr(out, fa_http_reason(res->status));
+    fa_buf_append(out, "\r\n", 2);
     for (size_t i = 0; i < res->header_count; i++) {
         /* Content-Length is computed here, never taken from a handler. */
         if (fa_str_case_eq_cstr(res->headers[i].name, "Content-Length"))
@@ -285,8 +289,11 @@ void fa_response_serialize(const fa_response_t *res, fa_buf_t *out)
         if (!fa_response_get_header(res, fa_default_headers[i].name))
             fa_write_header(out, fa_str_from(fa_default_headers[i].name),
                             fa_str_from(fa_default_headers[i].value));
-    if (has_body)
-        fa_buf_printf(out, "Content-Length: %zu\r\n", res->body.len);
+    if (has_body) {
+        fa_buf_append_cstr(out, "Content-Length: ");
+        fa_buf_append_uint(out, res->body.len);
+        fa_buf_append(out, "\r\n", 2);
+    }
     fa_buf_append(out, "\r\n", 2);
     if (has_body)
         fa_buf_append(out, res->body.data, res->body.len);

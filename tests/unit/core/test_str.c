@@ -164,6 +164,18 @@ static void test_buf_cstr_terminates_without_counting(void)
     CU_ASSERT_EQUAL(buf.len, 6);
 }
 
+static void test_buf_append_uint(void)
+{
+    fa_buf_t buf;
+    fa_buf_init(&buf, arena, 2);
+    fa_buf_append_uint(&buf, 0);
+    fa_buf_append_char(&buf, ' ');
+    fa_buf_append_uint(&buf, 583231);
+    fa_buf_append_char(&buf, ' ');
+    fa_buf_append_uint(&buf, 18446744073709551615ULL);
+    CU_ASSERT_STRING_EQUAL(fa_buf_cstr(&buf), "0 583231 18446744073709551615");
+}
+
 int main(void)
 {
     static const test_case_t tests[] = {
@@ -175,6 +187,7 @@ int main(void)
         TEST(test_buf_growth_across_many_appends),
         TEST(test_buf_append_variants),
         TEST(test_buf_printf),
+        TEST(test_buf_append_uint),
         TEST(test_buf_cstr_terminates_without_counting),
         TEST(test_starts_with_null_string_empty_prefix),
     };
