@@ -274,24 +274,29 @@ static PGresult *fa_db_check(fa_db_t *db, fa_arena_t *arena, PGresult *r, const 
     return NULL;
 }
 
+static PGresult *fa_db_exec_prepared(fa_db_t *db, fa_arena_t *arena, const char *statement,
+                                     int count, const char *const *values, const int *lengths,
+                                     const int *formats, int result_format, fa_error_t *err)
+{
+    if (fa_db_ready(db, err) != FA_OK)
+        return NULL;
+    PGresult *r =
+        PQexecPrepared(db->conn, statement, count, values, lengths, formats, result_format);
+    return fa_db_check(db, arena, r, statement, err);
+}
+
 PGresult *fa_db_exec_params(fa_db_t *db, fa_arena_t *arena, const char *statement, int count,
                             const char *const *values, const int *lengths, const int *formats,
                             fa_error_t *err)
 {
-    if (fa_db_ready(db, err) != FA_OK)
-        return NULL;
-    PGresult *r = PQexecPrepared(db->conn, statement, count, values, lengths, formats, 0);
-    return fa_db_check(db, arena, r, statement, err);
+    return fa_db_exec_prepared(db, arena, statement, count, values, lengths, formats, 0, err);
 }
 
 PGresult *fa_db_exec_binary(fa_db_t *db, fa_arena_t *arena, const char *statement, int count,
                             const char *const *values, const int *lengths, const int *formats,
                             fa_error_t *err)
 {
-    if (fa_db_ready(db, err) != FA_OK)
-        return NULL;
-    PGresult *r = PQexecPrepared(db->conn, statement, count, values, lengths, formats, 1);
-    return fa_db_check(db, arena, r, statement, err);
+    return fa_db_exec_prepared(db, arena, statement, count, values, lengths, formats, 1, err);
 }
 
 PGresult *fa_db_exec(fa_db_t *db, fa_arena_t *arena, const char *statement, int count,

@@ -15,6 +15,7 @@
 
 #include "auth/tokens.h"
 #include "handlers/authn.h"
+#include "http/json_text.h"
 #include "server/services.h"
 
 static fa_signing_keys_cache_t *fa_jwt_keys(fa_ctx_t *ctx)
@@ -59,10 +60,14 @@ void fa_handle_token_issue(fa_ctx_t *ctx)
         fa_response_error(ctx->res, &err);
         return;
     }
-    json_t *out = json_pack("{s:s,s:s,s:I}", "token", token, "tokenType", "Bearer", "expiresIn",
-                            (json_int_t)expires_in);
-    fa_response_json(ctx->res, 200, out);
-    json_decref(out);
+    fa_buf_t out;
+    fa_buf_init(&out, ctx->arena, strlen(token) + 64);
+    FA_JSON_RAW(&out, "{\"token\":");
+    fa_json_text_string(&out, token);
+    FA_JSON_RAW(&out, ",\"tokenType\":\"Bearer\",\"expiresIn\":");
+    fa_buf_append_uint(&out, expires_in > 0 ? (unsigned long long)expires_in : 0);
+    FA_JSON_RAW(&out, "}");
+    fa_response_json_raw(ctx->res, 200, out.data, out.len);
 }
 
 void fa_handle_token_verify(fa_ctx_t *ctx)

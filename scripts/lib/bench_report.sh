@@ -325,7 +325,8 @@ bench_report() {
             "the FastCGI workers, PostgreSQL, the emulator. Compare within one run, as ratios." \
             "Load average before the run: ${BENCH_LOAD_START:-?} (anything above 0 is another" \
             "program competing for the same cores)."
-        echo "- Load: \`wrk -t2 -c32 -d${BENCH_SECONDS}s --latency\` (median of $BENCH_RUNS runs) and" \
+        echo "- Load: \`wrk -t2 -c32 -d${BENCH_SECONDS}s --latency\` (median of $BENCH_RUNS runs; the rounds interleave" \
+            "floors and endpoints, one run of each in turn, so drift of the machine moves both) and" \
             "\`wrk -t1 -c1 -d${BENCH_C1_SECONDS}s\` for the 1-connection p50; $(bench_wrk_version)," \
             "$(nginx -v 2>&1 | cut -d' ' -f3), PostgreSQL $(bench_psql -c 'SHOW server_version' | cut -d' ' -f1)."
         echo "- Same nginx settings for every row (tests/bench/nginx.conf.template = the dev template" \

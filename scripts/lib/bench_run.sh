@@ -157,6 +157,27 @@ bench_series() {
     done
 }
 
+# bench_rounds NAME...: the 1-connection run of each, then BENCH_RUNS rounds
+# of one c32 run of each in turn. Interleaved, a machine that speeds up or
+# slows down over the minutes of a run (a shared VM does) moves floors and
+# endpoints alike, so the ratios stay fair.
+bench_rounds() {
+    local name run names=()
+    for name in "$@"; do
+        if bench_check "$name"; then
+            names+=("$name")
+        fi
+    done
+    for name in "${names[@]}"; do
+        bench_measure "$name" 1 "$BENCH_C1_SECONDS" 1
+    done
+    for ((run = 1; run <= BENCH_RUNS; run++)); do
+        for name in "${names[@]}"; do
+            bench_measure "$name" "$BENCH_CONNS" "$BENCH_SECONDS" "$run"
+        done
+    done
+}
+
 bench_curve() {
     local name=$1 c
     [[ -n ${T_UP[$name]:-} ]] || return 0
