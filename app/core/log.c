@@ -187,6 +187,23 @@ static void fa_line_uint(fa_line_t *l, unsigned long long v, int min_digits)
     fa_line_put(l, digits + sizeof(digits) - n, (size_t)n);
 }
 
+/* The common case without jansson: a printable ASCII path with no quote or
+ * backslash is its own JSON string. Returns the quoted length, or 0 when
+ * the path needs escaping (or does not fit). */
+static size_t fa_log_plain_path(const char *path, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (!path)
+        return 0;
+    for (; path[n]; n++)
+        if (path[n] < 0x20 || path[n] > 0x7E || path[n] == '"' || path[n] == '\\' || n + 3 > cap)
+            return 0;
+    out[0] = '"';
+    memcpy(out + 1, path, n);
+    out[n + 1] = '"';
+    return n + 2;
+}
+
 void fa_log_request(const fa_request_log_t *e)
 {
     if (FA_LOG_INFO < fa_log_min)
@@ -194,9 +211,12 @@ void fa_log_request(const fa_request_log_t *e)
     /* Paths are bounded by the request parser (FA_MAX_PATH); escaping can
      * grow them six-fold, and anything longer is still logged, cut. */
     static char path[16384];
-    json_t *p = json_string(e->path ? e->path : "");
-    size_t plen = p ? json_dumpb(p, path, sizeof(path), JSON_ENCODE_ANY) : 0;
-    json_decref(p);
+    size_t plen = fa_log_plain_path(e->path, path, sizeof(path));
+    if (plen == 0) {
+        json_t *p = json_string(e->path ? e->path : "");
+        plen = p ? json_dumpb(p, path, sizeof(path), JSON_ENCODE_ANY) : 0;
+        json_decref(p);
+    }
     if (plen == 0 || plen > sizeof(path))
         plen = (size_t)snprintf(path, sizeof(path), "\"(unprintable)\"");
     const char *method = !e->method || !*e->method ? "" : fa_plain_token(e->method) ? e->method

@@ -119,19 +119,31 @@ static void fa_onboarding_answer(fa_ctx_t *ctx, const char *event, const char *j
     fa_response_json_raw(ctx->res, 200, json, strlen(json));
 }
 
-/* The GitHub PUT happens inside the mutation transaction: on any failure the
- * handler answers >= 400 and nothing of this request commits. */
-void fa_handle_starter_repo_star(fa_ctx_t *ctx)
+static void fa_record_star(fa_ctx_t *ctx, void *unused)
 {
-    fa_session_t *s = fa_authn_session(ctx);
+    (void)unused;
     const char *json;
     fa_error_t err;
-    if (fa_onboarding_star(ctx->db, ctx->arena, ctx->worker->services, s->user_id, &json, &err) !=
+    if (fa_onboarding_record_star(ctx->db, ctx->arena, ctx->config, ctx->user_id, &json, &err) !=
         FA_OK) {
         fa_response_error(ctx->res, &err);
         return;
     }
     fa_onboarding_answer(ctx, "starter_repo_starred", json);
+}
+
+/* FA_ROUTE_CALLS_OUT: the PUT to GitHub (up to its timeout) runs with no
+ * transaction open, so a concurrent revocation never waits on it; the record
+ * commits after the session is locked and checked again. */
+void fa_handle_starter_repo_star(fa_ctx_t *ctx)
+{
+    fa_error_t err;
+    if (fa_onboarding_star_on_github(ctx->db, ctx->arena, ctx->worker->services, ctx->user_id,
+                                     &err) != FA_OK) {
+        fa_response_error(ctx->res, &err);
+        return;
+    }
+    fa_authn_commit(ctx, fa_record_star, NULL);
 }
 
 void fa_handle_starter_repo_skip(fa_ctx_t *ctx)

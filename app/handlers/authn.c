@@ -131,7 +131,9 @@ void fa_authn_slide(fa_ctx_t *ctx, fa_session_t *s, bool from_cookie)
 
 typedef struct {
     fa_ctx_t *ctx;
-    fa_credential_t *cred;
+    const uint8_t *hash;
+    fa_authn_write_fn write;
+    void *data;
 } fa_mutation_t;
 
 static fa_status_t fa_mutation_tx(fa_db_t *db, fa_arena_t *arena, void *data, fa_error_t *err)
@@ -139,22 +141,23 @@ static fa_status_t fa_mutation_tx(fa_db_t *db, fa_arena_t *arena, void *data, fa
     fa_mutation_t *m = data;
     fa_ctx_t *ctx = m->ctx;
     fa_session_t *s = fa_arena_calloc(arena, 1, sizeof(*s));
-    fa_status_t st = fa_session_load_locked(db, arena, ctx->config, m->cred->hash, s, err);
+    fa_status_t st = fa_session_load_locked(db, arena, ctx->config, m->hash, s, err);
     if (st != FA_OK)
         return st;
     ctx->session = s;
     ctx->user_id = s->user_id;
-    ctx->route->handler(ctx);
+    m->write(ctx, m->data);
     if (ctx->res->status >= 400)
         return fa_error_set(err, FA_ERR_CONFLICT, "handler_refused", "", "rolled back");
     return FA_OK;
 }
 
-static void fa_invoke_mutation(fa_ctx_t *ctx, fa_credential_t *cred)
+/* write runs in a transaction that first locks the session row; it commits
+ * only when write answered < 400, and a failed commit replaces the answer. */
+static void fa_run_mutation(fa_ctx_t *ctx, const uint8_t *hash, fa_authn_write_fn write,
+                            void *data)
 {
-    if (cred->kind == FA_CRED_COOKIE && !fa_csrf_ok(ctx))
-        return;
-    fa_mutation_t m = {ctx, cred};
+    fa_mutation_t m = {ctx, hash, write, data};
     fa_error_t err;
     fa_status_t st = fa_db_transaction(ctx->db, ctx->arena, fa_mutation_tx, &m, &err);
     if (st == FA_OK || ctx->res->status >= 400)
@@ -165,6 +168,46 @@ static void fa_invoke_mutation(fa_ctx_t *ctx, fa_credential_t *cred)
         fa_unauthenticated(ctx);
     else
         fa_response_error(res, &err);
+}
+
+static void fa_route_handler(fa_ctx_t *ctx, void *unused)
+{
+    (void)unused;
+    ctx->route->handler(ctx);
+}
+
+void fa_authn_commit(fa_ctx_t *ctx, fa_authn_write_fn write, void *data)
+{
+    const fa_session_t *checked = ctx->session;
+    uint8_t hash[FA_SHA256_LEN]; /* ctx->session is replaced by the locked one */
+    memcpy(hash, checked->token_hash, FA_SHA256_LEN);
+    fa_run_mutation(ctx, hash, write, data);
+}
+
+static void fa_invoke_mutation(fa_ctx_t *ctx, fa_credential_t *cred)
+{
+    if (cred->kind == FA_CRED_COOKIE && !fa_csrf_ok(ctx))
+        return;
+    if (!(ctx->route->flags & FA_ROUTE_CALLS_OUT)) {
+        fa_run_mutation(ctx, cred->hash, fa_route_handler, NULL);
+        return;
+    }
+    /* The handler calls another service first, with no transaction (and no
+     * row lock a revocation would wait on) open: the session is checked now
+     * and locked again when the handler commits through fa_authn_commit. */
+    fa_session_t *s = fa_arena_calloc(ctx->arena, 1, sizeof(*s));
+    fa_error_t err;
+    fa_status_t st = fa_session_load(ctx->db, ctx->arena, ctx->config, cred->hash, s, &err);
+    if (st != FA_OK) {
+        if (st == FA_ERR_UNAUTHORIZED)
+            fa_unauthenticated(ctx);
+        else
+            fa_response_error(ctx->res, &err);
+        return;
+    }
+    ctx->session = s;
+    ctx->user_id = s->user_id;
+    ctx->route->handler(ctx);
 }
 
 /* The optional cookie cache (auth/cookie_cache.h): only read routes that

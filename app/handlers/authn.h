@@ -9,6 +9,10 @@
  *   FA_ROUTE_COOKIE_CACHE a read route that may answer from the optional
  *                     session cookie cache (auth/cookie_cache.h) instead of
  *                     the database; never combine it with MUTATION.
+ *   FA_ROUTE_CALLS_OUT with MUTATION: the handler calls another service
+ *                     (GitHub) before it writes, so it runs outside any
+ *                     transaction, with the session checked and CSRF
+ *                     enforced, and writes through fa_authn_commit.
  *   FA_ROUTE_IDENTITY the handler reads only the identity (user id, login,
  *                     session id, expiry): the slimmer fa_session_check,
  *                     without the user's name, email and image. */
@@ -23,9 +27,17 @@
 #define FA_ROUTE_OPTIONAL_SESSION 0x4u
 #define FA_ROUTE_COOKIE_CACHE 0x8u
 #define FA_ROUTE_IDENTITY 0x10u
+#define FA_ROUTE_CALLS_OUT 0x20u
 
 /* Runs ctx->route->handler under the route's rules. */
 void fa_authn_invoke(fa_ctx_t *ctx);
+
+/* For FA_ROUTE_CALLS_OUT handlers, after their call out: runs write in a
+ * transaction that first locks the session row again (a session revoked
+ * meanwhile answers 401 and nothing is written), committing only when write
+ * answered < 400, exactly like a MUTATION handler. */
+typedef void (*fa_authn_write_fn)(fa_ctx_t *ctx, void *data);
+void fa_authn_commit(fa_ctx_t *ctx, fa_authn_write_fn write, void *data);
 
 /* For handlers that check the session in their own single query (the
  * snapshot): the verified token's hash. False when there is no credential or

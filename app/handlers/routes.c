@@ -28,6 +28,7 @@
 #define OPTIONAL FA_ROUTE_OPTIONAL_SESSION
 #define CACHE FA_ROUTE_COOKIE_CACHE
 #define IDENTITY FA_ROUTE_IDENTITY
+#define CALLS_OUT FA_ROUTE_CALLS_OUT
 
 const fa_route_t fa_routes[] = {
     {"GET", "/healthz", fa_handle_healthz, "healthz", 0},
@@ -62,7 +63,7 @@ const fa_route_t fa_routes[] = {
     {"POST", "/v1/app/organizations/select", fa_handle_org_select, "app_org_select", MUTATION},
     {"POST", "/v1/app/organizations/sync", fa_handle_org_sync, "app_org_sync", MUTATION},
     {"POST", "/v1/app/onboarding/starter-repo/star", fa_handle_starter_repo_star,
-     "app_starter_repo_star", MUTATION},
+     "app_starter_repo_star", MUTATION | CALLS_OUT},
     {"POST", "/v1/app/onboarding/starter-repo/skip", fa_handle_starter_repo_skip,
      "app_starter_repo_skip", MUTATION},
 };

@@ -64,8 +64,9 @@ static fa_status_t fa_github_failed(fa_arena_t *arena, fa_error_t *err)
                         "GitHub did not star the repository; try again later", cause);
 }
 
-fa_status_t fa_onboarding_star(fa_db_t *db, fa_arena_t *arena, const fa_services_t *services,
-                               int64_t user_id, const char **json, fa_error_t *err)
+fa_status_t fa_onboarding_star_on_github(fa_db_t *db, fa_arena_t *arena,
+                                         const fa_services_t *services, int64_t user_id,
+                                         fa_error_t *err)
 {
     const char *repo = services->config->starter_repo;
     if (!repo)
@@ -78,7 +79,15 @@ fa_status_t fa_onboarding_star(fa_db_t *db, fa_arena_t *arena, const fa_services
     }
     if (fa_github_star_repo(services->github, arena, tok.access_token, repo, err) != FA_OK)
         return fa_github_failed(arena, err);
-    return fa_record(db, arena, "onboarding_star", repo, user_id, json, err);
+    return FA_OK;
+}
+
+fa_status_t fa_onboarding_record_star(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
+                                      int64_t user_id, const char **json, fa_error_t *err)
+{
+    if (!cfg->starter_repo)
+        return fa_not_configured(err);
+    return fa_record(db, arena, "onboarding_star", cfg->starter_repo, user_id, json, err);
 }
 
 fa_status_t fa_onboarding_skip(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,

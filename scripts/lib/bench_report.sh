@@ -310,6 +310,7 @@ bench_scale_table() {
 bench_report() {
     local out=$1 md=$1/RESULTS.md f
     mkdir -p "$out"
+    rm -f "$out"/callgrind-*.txt # profiles of an earlier run's misses would mislead
     F2_RPS=$(bench_median floor2_fcgi_ok 32 rps)
     F3_RPS=$(bench_median floor3_ideal 32 rps)
     cp "$BENCH_DIR/runs.tsv" "$out/runs.tsv"

@@ -8,9 +8,11 @@
  * emulator's origin, the starter repo setting, session ids and timestamps.
  * FA_TEST_UPDATE_GOLDEN=1 rewrites the files from what the service answered
  * (review the diff before committing it). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jobs_helpers.h"
 
@@ -582,6 +584,55 @@ static void test_app_mutations_need_session_and_origin(void)
     fa_http_jar_free(jar);
 }
 
+/* The PUT to GitHub runs with no transaction open (FA_ROUTE_CALLS_OUT):
+ * revoking every session while GitHub is slow answers at once instead of
+ * waiting on a row lock for GitHub's timeout, and the star, whose session
+ * is gone by the time it would record, writes nothing and answers 401. */
+typedef struct {
+    fa_http_jar_t *jar;
+    fa_http_response_t *response;
+} fa_star_call_t;
+
+static void *fa_star_thread(void *data)
+{
+    fa_star_call_t *call = data;
+    call->response = fa_app_post(call->jar, "/v1/app/onboarding/starter-repo/star", NULL);
+    return NULL;
+}
+
+static void test_star_does_not_hold_up_revocation(void)
+{
+    fa_test_user_t u;
+    FA_CHECK_FATAL(fa_user_create(&u, "slowstar", NULL, 0, false), "create emulator user");
+    fa_http_jar_t *starring = fa_http_jar_new(), *other = fa_http_jar_new();
+    FA_CHECK_FATAL(fa_user_sign_in(&u, starring) && fa_user_sign_in(&u, other),
+                   "sign in %s in two browsers", u.login);
+    fa_emulator_relax_scopes(true);
+    FA_CHECK_FATAL(fa_emulator_arm_fault("{\"endpoint\":\"star\",\"delayMs\":2000,\"times\":1}"),
+                   "arm a 2 s delay on PUT /user/starred");
+    fa_star_call_t call = {starring, NULL};
+    pthread_t thread;
+    FA_CHECK_FATAL(pthread_create(&thread, NULL, fa_star_thread, &call) == 0, "pthread_create");
+    usleep(500 * 1000); /* the star is now waiting on GitHub */
+    fa_http_response_t *out = fa_app_post(other, "/v1/auth/sign-out-all", NULL);
+    FA_CHECK(out->status == 200, "sign-out-all: %ld %s", out->status, out->body);
+    FA_CHECK(out->seconds < 1.0,
+             "sign-out-all took %.2f s: it waited on the star's GitHub call", out->seconds);
+    fa_http_response_free(out);
+    pthread_join(thread, NULL);
+    FA_CHECK_JSON_ERROR(call.response, 401, "unauthenticated",
+                        "star whose session was revoked during the GitHub call");
+    fa_http_response_free(call.response);
+    char *status = fa_profile_text(&u, "starter_repo_status");
+    FA_CHECK(strcmp(status, "pending") == 0, "status after the refused record: %s", status);
+    FA_CHECK(fa_audits(&u, "starter_repo_starred") == 0, "no starter_repo_starred audit event");
+    free(status);
+    fa_emulator_clear_faults();
+    fa_emulator_relax_scopes(false);
+    fa_http_jar_free(starring);
+    fa_http_jar_free(other);
+}
+
 static int fa_snapshot_cleanup(void)
 {
     fa_jobs_resume();
@@ -606,6 +657,8 @@ void fa_register_snapshot_suite(void)
                 test_star_records_put_then_skip_refused);
     fa_test_add(s, "star while GitHub fails: 502, status unchanged; skip: skipped with a time",
                 test_star_github_failure_is_502_and_skip);
+    fa_test_add(s, "a slow GitHub star does not hold up a revocation; the star then writes nothing",
+                test_star_does_not_hold_up_revocation);
     fa_test_add(s, "app mutations need a session and a trusted origin",
                 test_app_mutations_need_session_and_origin);
 }

@@ -1,5 +1,5 @@
 /* Invariant 3: returnTo accepts same-origin paths and trusted origins only. */
-#include <CUnit/Basic.h>
+#include "unit_test.h"
 #include <string.h>
 
 #include "auth/return_to.h"
@@ -92,16 +92,13 @@ int main(void)
         fprintf(stderr, "config: %s\n", err);
         return 1;
     }
-    CU_initialize_registry();
-    CU_pSuite s = CU_add_suite("auth/return_to", NULL, NULL);
-    CU_add_test(s, "accepts paths and trusted origins", test_accepts_paths_and_trusted_origins);
-    CU_add_test(s, "refuses open redirects", test_refuses_open_redirects);
-    CU_add_test(s, "sanitize falls back to the default", test_sanitize_falls_back_to_default);
-    CU_add_test(s, "session id shape", test_session_id_shape);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    int failures = (int)CU_get_number_of_failures();
-    CU_cleanup_registry();
+    static const test_case_t tests[] = {
+        {"accepts paths and trusted origins", test_accepts_paths_and_trusted_origins},
+        {"refuses open redirects", test_refuses_open_redirects},
+        {"sanitize falls back to the default", test_sanitize_falls_back_to_default},
+        {"session id shape", test_session_id_shape},
+    };
+    int rc = fa_unit_run(&(fa_unit_suite_t){.name = "auth/return_to"}, tests, FA_UNIT_COUNT(tests));
     fa_config_free(&cfg);
-    return failures != 0;
+    return rc;
 }

@@ -5,7 +5,6 @@
 #ifndef FA_TEST_CORE_TEST_H
 #define FA_TEST_CORE_TEST_H
 
-#include <CUnit/Basic.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 
 #include "core/arena.h"
 #include "core/str.h"
+#include "unit_test.h"
 
 static fa_arena_t *arena __attribute__((unused));
 
@@ -28,23 +28,6 @@ static inline void test_teardown(void)
 {
     fa_arena_destroy(arena);
     arena = NULL;
-}
-
-/* Runs fn in a child and reports whether it died of SIGABRT. */
-static inline bool aborts(void (*fn)(void))
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (!freopen("/dev/null", "w", stderr))
-            _exit(2);
-        fn();
-        _exit(0);
-    }
-    int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) != pid)
-        return false;
-    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
 }
 
 /* stderr capture: fd 2 is pointed at a temporary file between begin and end;
@@ -84,32 +67,10 @@ static inline char *capture_end(void)
     return text;
 }
 
-typedef struct {
-    const char *name;
-    CU_TestFunc fn;
-} test_case_t;
-
-/* Registers tests[] in one suite with the per-test arena and runs it; the exit
- * status is non-zero when any assertion failed. */
-static inline int run_suite(const char *suite_name, const test_case_t *tests, size_t count)
-{
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return CU_get_error();
-    CU_pSuite suite =
-        CU_add_suite_with_setup_and_teardown(suite_name, NULL, NULL, test_setup, test_teardown);
-    for (size_t i = 0; suite && i < count; i++)
-        CU_add_test(suite, tests[i].name, tests[i].fn);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    int rc = CU_get_number_of_failures() != 0 || CU_get_error();
-    CU_cleanup_registry();
-    return rc;
-}
-
-#define TEST(fn)                                                                                   \
-    {                                                                                              \
-#fn, fn                                                                                    \
-    }
-#define RUN_SUITE(name, tests) run_suite((name), (tests), sizeof(tests) / sizeof((tests)[0]))
+/* Runs tests[] with a fresh arena around each test. */
+#define RUN_SUITE(suite_name, tests)                                                               \
+    fa_unit_run(                                                                                   \
+        &(fa_unit_suite_t){.name = (suite_name), .setup = test_setup, .teardown = test_teardown},  \
+        (tests), FA_UNIT_COUNT(tests))
 
 #endif

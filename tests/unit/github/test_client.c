@@ -24,7 +24,7 @@
 
 #include "crypto/pkce.h"
 #include "github/client.h"
-#include "github_test.h"
+#include "unit_test.h"
 
 #define EMULATOR "../../github-emulator/emulator.js"
 #define CALLBACK "http://127.0.0.1/cb"

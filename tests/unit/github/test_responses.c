@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "github/responses.h"
-#include "github_test.h"
+#include "unit_test.h"
 
 static fa_arena_t *arena;
 

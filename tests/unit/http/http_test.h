@@ -4,7 +4,6 @@
 #ifndef FA_TEST_HTTP_TEST_H
 #define FA_TEST_HTTP_TEST_H
 
-#include <CUnit/Basic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 
 #include "core/arena.h"
 #include "core/str.h"
+#include "unit_test.h"
 
 static fa_arena_t *arena;
 
@@ -41,49 +41,10 @@ static inline bool str_is(fa_str_t s, const char *expected)
         CU_ASSERT(str_is(actual_, (expected)));                                                    \
     } while (0)
 
-/* Runs fn in a child and reports whether it died of SIGABRT. */
-static inline bool aborts(void (*fn)(void))
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (!freopen("/dev/null", "w", stderr))
-            _exit(2);
-        fn();
-        _exit(0);
-    }
-    int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) != pid)
-        return false;
-    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
-}
-
-/* Registers tests[] in one suite with the per-test arena and runs it; the exit
- * status is non-zero when any assertion failed. */
-typedef struct {
-    const char *name;
-    CU_TestFunc fn;
-} test_case_t;
-
-static inline int run_suite(const char *suite_name, const test_case_t *tests, size_t count)
-{
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return CU_get_error();
-    CU_pSuite suite =
-        CU_add_suite_with_setup_and_teardown(suite_name, NULL, NULL, test_setup, test_teardown);
-    for (size_t i = 0; suite && i < count; i++)
-        CU_add_test(suite, tests[i].name, tests[i].fn);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    int rc = CU_get_number_of_failures() != 0 || CU_get_error();
-    CU_cleanup_registry();
-    return rc;
-}
-
-#define TEST(fn)                                                                                   \
-    {                                                                                              \
-#fn, fn                                                                                    \
-    }
-#define RUN_SUITE(name, tests) run_suite((name), (tests), sizeof(tests) / sizeof((tests)[0]))
+/* Runs tests[] with a fresh arena around each test. */
+#define RUN_SUITE(suite_name, tests)                                                               \
+    fa_unit_run(                                                                                   \
+        &(fa_unit_suite_t){.name = (suite_name), .setup = test_setup, .teardown = test_teardown},  \
+        (tests), FA_UNIT_COUNT(tests))
 
 #endif

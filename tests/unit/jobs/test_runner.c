@@ -1,7 +1,7 @@
 /* The job runner's pure policy (jobs/runner.c): backoff bounds and jitter,
  * the cap, failure classification (retry, postpone, fail), kind dispatch and
  * the recorded reason text; plus the job settings in core/config.c. */
-#include <CUnit/Basic.h>
+#include "unit_test.h"
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -259,26 +259,18 @@ static void test_job_settings_refused_name_the_variable(void)
 
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    CU_pSuite s = CU_add_suite("jobs_runner", NULL, NULL);
-    CU_add_test(s, "backoff doubles from the base", test_backoff_doubles_from_base);
-    CU_add_test(s, "backoff stays in [d/2, d] for every attempt",
-                test_backoff_bounded_for_every_attempt);
-    CU_add_test(s, "backoff cap is monotone and reached", test_backoff_cap_is_monotone_and_reached);
-    CU_add_test(s, "backoff is jittered", test_backoff_is_jittered);
-    CU_add_test(s, "transient errors retry", test_classify_transient_errors_retry);
-    CU_add_test(s, "rate limits postpone", test_classify_rate_limit_postpones);
-    CU_add_test(s, "permanent errors fail at once", test_classify_permanent_errors_fail);
-    CU_add_test(s, "kind dispatch", test_kind_dispatch);
-    CU_add_test(s, "reason text is bounded", test_reason_text_is_bounded);
-    CU_add_test(s, "job settings: defaults and overrides",
-                test_job_settings_defaults_and_overrides);
-    CU_add_test(s, "job settings: refusals name the variable",
-                test_job_settings_refused_name_the_variable);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    int rc = CU_get_number_of_failures() != 0 || CU_get_error();
-    CU_cleanup_registry();
-    return rc;
+    static const test_case_t tests[] = {
+        {"backoff doubles from the base", test_backoff_doubles_from_base},
+        {"backoff stays in [d/2, d] for every attempt", test_backoff_bounded_for_every_attempt},
+        {"backoff cap is monotone and reached", test_backoff_cap_is_monotone_and_reached},
+        {"backoff is jittered", test_backoff_is_jittered},
+        {"transient errors retry", test_classify_transient_errors_retry},
+        {"rate limits postpone", test_classify_rate_limit_postpones},
+        {"permanent errors fail at once", test_classify_permanent_errors_fail},
+        {"kind dispatch", test_kind_dispatch},
+        {"reason text is bounded", test_reason_text_is_bounded},
+        {"job settings: defaults and overrides", test_job_settings_defaults_and_overrides},
+        {"job settings: refusals name the variable", test_job_settings_refused_name_the_variable},
+    };
+    return fa_unit_run(&(fa_unit_suite_t){.name = "jobs_runner"}, tests, FA_UNIT_COUNT(tests));
 }

@@ -541,14 +541,7 @@ int main(void)
         TEST(test_nothing_leaks_to_next_request),
         TEST(test_request_log_line_and_cleared_tag),
     };
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return CU_get_error();
-    CU_pSuite suite = CU_add_suite("server/dispatch", suite_init, suite_cleanup);
-    for (size_t i = 0; suite && i < sizeof(tests) / sizeof(tests[0]); i++)
-        CU_add_test(suite, tests[i].name, tests[i].fn);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    int rc = CU_get_number_of_failures() != 0 || CU_get_error();
-    CU_cleanup_registry();
-    return rc;
+    const fa_unit_suite_t suite = {
+        .name = "server/dispatch", .init = suite_init, .cleanup = suite_cleanup};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }
