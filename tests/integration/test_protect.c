@@ -82,6 +82,7 @@ static char *fa_write_nginx_conf(int echo_port)
             "    uwsgi_temp_path %1$s/tmp/uwsgi;\n"
             "    limit_req_zone $binary_remote_addr zone=foundry_auth_auth:1m rate=10000r/s;\n"
             "    upstream foundry_auth { server unix:%2$s; }\n"
+            "    include snippets/foundry-auth-protect-maps.conf;\n"
             "    server {\n"
             "        listen 127.0.0.1:%3$d;\n"
             "        include snippets/foundry-auth-locations.conf;\n"
@@ -246,6 +247,29 @@ static void test_identity_reaches_upstream(void)
     free(uid), free(login), free(session), free(underscore);
     fa_http_response_free(r);
 
+    /* The upstream gets the site's own cookies but never the session (nor
+     * its cache cookie), wherever it sits in the header. */
+    static const char *const placements[] = {"theme=dark; %s=%s; lang=en", "%s=%s; theme=dark",
+                                             "theme=dark; %s=%s", "%s=%s"};
+    for (size_t i = 0; i < sizeof placements / sizeof placements[0]; i++) {
+        char *value = fa_xasprintf(placements[i], fa_session_cookie_name(), u.session);
+        char *with_cache =
+            fa_xasprintf("Cookie: %s; %s_cache=cached.value", value, fa_session_cookie_name());
+        const char *mixed[] = {with_cache, NULL};
+        r = fa_protected("GET", "/protected/cookies", mixed, NULL);
+        char *seen = fa_upstream_header(r, "cookie");
+        FA_CHECK(r->status == 200, "%s: %ld", with_cache, r->status);
+        FA_CHECK(!strstr(seen, u.session) && !strstr(seen, "foundry_session"),
+                 "the upstream received Foundry Auth cookies: %s", seen);
+        bool own = strstr(value, "theme=dark") != NULL;
+        FA_CHECK(!own || strstr(seen, "theme=dark"), "the site's own cookie was lost: \"%s\"",
+                 seen);
+        FA_CHECK(!strstr(value, "lang=en") || strstr(seen, "theme=dark; lang=en"),
+                 "cookies around the session were not rejoined: \"%s\"", seen);
+        free(seen), free(with_cache), free(value);
+        fa_http_response_free(r);
+    }
+
     /* A POST with a body goes through too (the verify subrequest skips it). */
     const char *post_headers[] = {cookie, "Content-Type: application/json", NULL};
     r = fa_protected("POST", "/protected/submit", post_headers, "{\"a\":1}");
@@ -257,9 +281,11 @@ static void test_identity_reaches_upstream(void)
     const char *bearer_headers[] = {bearer, NULL};
     r = fa_protected("GET", "/protected/api", bearer_headers, NULL);
     char *uid2 = fa_upstream_header(r, "x-auth-user-id");
+    char *auth = fa_upstream_header(r, "authorization");
     FA_CHECK(r->status == 200 && strcmp(uid2, u.id_text) == 0, "bearer session: %ld, user %s",
              r->status, uid2);
-    free(uid2);
+    FA_CHECK(*auth == 0, "the upstream received the bearer session: %s", auth);
+    free(uid2), free(auth);
     fa_http_response_free(r);
 
     /* After sign-out the same cookie is sent to sign in again. */
