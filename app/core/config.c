@@ -353,7 +353,8 @@ static bool fa_load_process(fa_loader_t *l, fa_config_t *cfg)
     if (!fa_get_long(l, "FOUNDRY_JOBS_BACKOFF_BASE_MS", 2000, 1, 600000,
                      &cfg->jobs_backoff_base_ms) ||
         !fa_get_long(l, "FOUNDRY_JOBS_POLL_MS", 5000, 10, 600000, &cfg->jobs_poll_ms) ||
-        !fa_get_long(l, "FOUNDRY_JOBS_GC_SECONDS", 300, 1, 86400, &cfg->jobs_gc_seconds))
+        !fa_get_long(l, "FOUNDRY_JOBS_GC_SECONDS", 300, 1, 86400, &cfg->jobs_gc_seconds) ||
+        !fa_get_long(l, "FOUNDRY_JOBS_LEASE_SECONDS", 300, 30, 86400, &cfg->jobs_lease_seconds))
         return false;
     const char *socket = fa_get(l, "FOUNDRY_AUTH_SOCKET");
     if (socket && strcmp(socket, "-") != 0 && strcmp(socket, "systemd") != 0 && socket[0] != '/')

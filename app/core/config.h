@@ -52,6 +52,8 @@ typedef struct {
     long jobs_backoff_base_ms; /* FOUNDRY_JOBS_BACKOFF_BASE_MS: first retry delay, default 2000 */
     long jobs_poll_ms;      /* FOUNDRY_JOBS_POLL_MS: queue poll when no NOTIFY came, default 5000 */
     long jobs_gc_seconds;   /* FOUNDRY_JOBS_GC_SECONDS: garbage collection period, default 300 */
+    long jobs_lease_seconds; /* FOUNDRY_JOBS_LEASE_SECONDS: a job running longer lost its
+                                worker and is taken over, default 300 */
 } fa_config_t;
 
 /* getenv-like lookup so tests can feed a table instead of the process env. */

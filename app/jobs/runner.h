@@ -17,7 +17,6 @@
 
 #define FA_JOB_NOOP "noop" /* harmless kind: counts its runs in payload.runs (tests) */
 #define FA_JOBS_BACKOFF_CAP_MS (10L * 60 * 1000)
-#define FA_JOBS_LEASE_SECONDS 300   /* a running job older than this lost its worker */
 #define FA_JOBS_POSTPONE_MAX_S 3600 /* never trust a rate-limit reset further out */
 #define FA_JOBS_REASON_MAX 400      /* bytes of last_error / org_sync_error */
 

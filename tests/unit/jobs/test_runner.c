@@ -186,7 +186,7 @@ static void test_reason_text_is_bounded(void)
 /* ---- settings ---------------------------------------------------------- */
 
 typedef struct {
-    const char *backoff, *poll, *gc;
+    const char *backoff, *poll, *gc, *lease;
 } jobs_env_t;
 
 static const char *jobs_env(const char *name, void *ctx)
@@ -208,6 +208,8 @@ static const char *jobs_env(const char *name, void *ctx)
         return e->poll;
     if (strcmp(name, "FOUNDRY_JOBS_GC_SECONDS") == 0)
         return e->gc;
+    if (strcmp(name, "FOUNDRY_JOBS_LEASE_SECONDS") == 0)
+        return e->lease;
     return NULL;
 }
 
@@ -220,15 +222,17 @@ static void test_job_settings_defaults_and_overrides(void)
 {
     fa_config_t cfg;
     char err[256];
-    CU_ASSERT_TRUE_FATAL(load_jobs((jobs_env_t){NULL, NULL, NULL}, &cfg, err, sizeof(err)));
+    CU_ASSERT_TRUE_FATAL(load_jobs((jobs_env_t){NULL, NULL, NULL, NULL}, &cfg, err, sizeof(err)));
     CU_ASSERT_EQUAL(cfg.jobs_backoff_base_ms, 2000);
     CU_ASSERT_EQUAL(cfg.jobs_poll_ms, 5000);
     CU_ASSERT_EQUAL(cfg.jobs_gc_seconds, 300);
+    CU_ASSERT_EQUAL(cfg.jobs_lease_seconds, 300);
     fa_config_free(&cfg);
-    CU_ASSERT_TRUE_FATAL(load_jobs((jobs_env_t){"50", "200", "5"}, &cfg, err, sizeof(err)));
+    CU_ASSERT_TRUE_FATAL(load_jobs((jobs_env_t){"50", "200", "5", "45"}, &cfg, err, sizeof(err)));
     CU_ASSERT_EQUAL(cfg.jobs_backoff_base_ms, 50);
     CU_ASSERT_EQUAL(cfg.jobs_poll_ms, 200);
     CU_ASSERT_EQUAL(cfg.jobs_gc_seconds, 5);
+    CU_ASSERT_EQUAL(cfg.jobs_lease_seconds, 45);
     fa_config_free(&cfg);
 }
 
@@ -238,13 +242,16 @@ static void test_job_settings_refused_name_the_variable(void)
         jobs_env_t env;
         const char *variable;
     } bad[] = {
-        {{"0", NULL, NULL}, "FOUNDRY_JOBS_BACKOFF_BASE_MS"},
-        {{"fast", NULL, NULL}, "FOUNDRY_JOBS_BACKOFF_BASE_MS"},
-        {{"600001", NULL, NULL}, "FOUNDRY_JOBS_BACKOFF_BASE_MS"},
-        {{NULL, "5", NULL}, "FOUNDRY_JOBS_POLL_MS"},
-        {{NULL, "-1", NULL}, "FOUNDRY_JOBS_POLL_MS"},
-        {{NULL, NULL, "0"}, "FOUNDRY_JOBS_GC_SECONDS"},
-        {{NULL, NULL, "10s"}, "FOUNDRY_JOBS_GC_SECONDS"},
+        {{"0", NULL, NULL, NULL}, "FOUNDRY_JOBS_BACKOFF_BASE_MS"},
+        {{"fast", NULL, NULL, NULL}, "FOUNDRY_JOBS_BACKOFF_BASE_MS"},
+        {{"600001", NULL, NULL, NULL}, "FOUNDRY_JOBS_BACKOFF_BASE_MS"},
+        {{NULL, "5", NULL, NULL}, "FOUNDRY_JOBS_POLL_MS"},
+        {{NULL, "-1", NULL, NULL}, "FOUNDRY_JOBS_POLL_MS"},
+        {{NULL, NULL, "0", NULL}, "FOUNDRY_JOBS_GC_SECONDS"},
+        {{NULL, NULL, "10s", NULL}, "FOUNDRY_JOBS_GC_SECONDS"},
+        /* Shorter than a job can run would hand live jobs to a second worker. */
+        {{NULL, NULL, NULL, "29"}, "FOUNDRY_JOBS_LEASE_SECONDS"},
+        {{NULL, NULL, NULL, "1h"}, "FOUNDRY_JOBS_LEASE_SECONDS"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         fa_config_t cfg;
