@@ -276,7 +276,13 @@ static bool fa_load_base_url(fa_loader_t *l, const char *name, const char *fallb
         return fa_fail(l, "%s: must be an absolute http(s) URL without query or fragment",
                        name);
     }
+    /* Codes, client secrets and users' tokens travel to these URLs: plain
+     * http only to this machine (the bundled emulator). */
+    bool plain_remote = strncmp(origin, "http://", 7) == 0 && !fa_is_loopback_origin(origin);
     free(origin);
+    if (plain_remote)
+        return fa_fail(l, "%s: must be https (plain http only on loopback, for the emulator)",
+                       name);
     *out = fa_dup_or(v, fallback);
     size_t n = strlen(*out);
     while (n && (*out)[n - 1] == '/')

@@ -295,6 +295,14 @@ static void test_github_urls_trailing_slash_trimmed(void)
     CU_ASSERT_STRING_EQUAL(cfg.github_api_url, "http://127.0.0.1:9999/api");
     fa_config_free(&cfg);
     assert_refused(LOAD({"GITHUB_API_URL", "not a url"}), "GITHUB_API_URL");
+    /* Secrets travel there: plain http only to loopback. */
+    assert_refused(LOAD({"GITHUB_OAUTH_URL", "http://github.example"}), "GITHUB_OAUTH_URL");
+    assert_refused(LOAD({"GITHUB_API_URL", "http://localhost.evil.example/api"}),
+                   "GITHUB_API_URL");
+    CU_ASSERT_TRUE_FATAL(LOAD({"GITHUB_API_URL", "https://ghe.example.com/api/v3"}));
+    fa_config_free(&cfg);
+    CU_ASSERT_TRUE_FATAL(LOAD({"GITHUB_OAUTH_URL", "http://localhost:9000"}));
+    fa_config_free(&cfg);
 }
 
 static void test_trusted_origins_parsed(void)
