@@ -8,13 +8,18 @@
 
 ALTER TABLE organizations ADD COLUMN snapshot_json text;
 
+-- Compact like the rest of the document (json_build_object would put spaces
+-- around every colon); to_json escapes each string, coalesce writes null.
 CREATE FUNCTION organizations_snapshot_json() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog
 AS $$
 BEGIN
-    NEW.snapshot_json := json_build_object('id', NEW.id::text, 'login', NEW.login,
-        'name', NEW.name, 'avatarUrl', NEW.avatar_url, 'kind', NEW.kind)::text;
+    NEW.snapshot_json := '{"id":' || to_json(NEW.id::text)::text
+        || ',"login":' || to_json(NEW.login)::text
+        || ',"name":' || coalesce(to_json(NEW.name)::text, 'null')
+        || ',"avatarUrl":' || coalesce(to_json(NEW.avatar_url)::text, 'null')
+        || ',"kind":' || to_json(NEW.kind)::text || '}';
     RETURN NEW;
 END
 $$;
