@@ -97,14 +97,9 @@ PGresult *fa_admin_users_search(fa_db_t *db, fa_arena_t *arena, const char *quer
     return fa_db_exec(db, arena, "admin_users_search", 3, values, err);
 }
 
-static const char *fa_id_text(fa_arena_t *arena, int64_t id)
-{
-    return fa_arena_sprintf(arena, "%lld", (long long)id);
-}
-
 fa_status_t fa_admin_user_exists(fa_db_t *db, fa_arena_t *arena, int64_t user_id, fa_error_t *err)
 {
-    const char *values[1] = {fa_id_text(arena, user_id)};
+    const char *values[1] = {fa_arena_i64(arena, user_id)};
     PGresult *r = fa_db_exec(db, arena, "admin_user_exists", 1, values, err);
     if (!r)
         return err->status;
@@ -142,7 +137,7 @@ fa_status_t fa_admin_role_label_set(fa_db_t *db, fa_arena_t *arena, int64_t user
         return fa_error_set(err, FA_ERR_BAD_REQUEST, "invalid_role_label",
                             "roleLabel must be 1 to 64 characters without control characters",
                             NULL);
-    const char *values[2] = {fa_id_text(arena, user_id), label};
+    const char *values[2] = {fa_arena_i64(arena, user_id), label};
     PGresult *r = fa_db_exec(db, arena, "admin_role_label_set", 2, values, err);
     if (!r)
         return err->status;

@@ -29,7 +29,7 @@ fa_status_t fa_audit_record(fa_db_t *db, fa_arena_t *arena, const char *event, i
     }
     const char *values[6] = {
         event,
-        user_id ? fa_arena_sprintf(arena, "%lld", (long long)user_id) : NULL,
+        user_id ? fa_arena_i64(arena, user_id) : NULL,
         session_id,
         actor,
         ip,

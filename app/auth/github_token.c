@@ -59,7 +59,7 @@ fa_status_t fa_github_token_load(fa_db_t *db, fa_arena_t *arena, const fa_keyrin
                                  int64_t user_id, fa_github_token_t *out, fa_error_t *err)
 {
     memset(out, 0, sizeof(*out));
-    const char *values[1] = {fa_arena_sprintf(arena, "%lld", (long long)user_id)};
+    const char *values[1] = {fa_arena_i64(arena, user_id)};
     PGresult *r = fa_db_exec(db, arena, "github_token_load", 1, values, err);
     if (!r)
         return err->status;
@@ -97,7 +97,7 @@ fa_status_t fa_github_token_store(fa_db_t *db, fa_arena_t *arena, const fa_keyri
                                   int64_t user_id, const fa_github_tokens_t *tokens,
                                   fa_error_t *err)
 {
-    const char *values[6] = {fa_arena_sprintf(arena, "%lld", (long long)user_id)};
+    const char *values[6] = {fa_arena_i64(arena, user_id)};
     int lengths[6] = {0};
     const int formats[6] = {0, 1, 1, 0, 0, 0};
     fa_seal(ring, arena, fa_aad(arena, user_id, "access"), tokens->access_token, &values[1],

@@ -211,14 +211,12 @@ char *fa_jwt_issue(fa_arena_t *arena, EVP_PKEY *priv, const char *kid, const fa_
         abort(); /* NULL strings from the caller: API misuse */
     char jti[FA_UUID_STR_LEN + 1];
     fa_random_uuid_v4(jti);
-    fa_buf_t h, p, sub;
+    fa_buf_t h, p;
     fa_buf_init(&h, arena, 96);
     fa_claim(&h, "alg", FA_JWT_ALG);
     fa_claim(&h, "kid", kid);
     fa_claim(&h, "typ", "JWT");
     fa_buf_append_char(&h, '}');
-    fa_buf_init(&sub, arena, 24);
-    fa_buf_append_uint(&sub, (unsigned long long)in->user_id);
     fa_buf_init(&p, arena, 512);
     fa_claim(&p, "aud", in->audience);
     fa_claim_number(&p, "exp", (int64_t)(in->now + in->ttl));
@@ -228,7 +226,7 @@ char *fa_jwt_issue(fa_arena_t *arena, EVP_PKEY *priv, const char *kid, const fa_
     fa_claim_number(&p, "nbf", (int64_t)in->now);
     fa_claim(&p, "scope", in->scope);
     fa_claim(&p, "sid", in->session_id);
-    fa_claim(&p, "sub", fa_buf_cstr(&sub));
+    fa_claim(&p, "sub", fa_arena_i64(arena, in->user_id));
     fa_buf_append_char(&p, '}');
     return fa_jws_sign(arena, priv, h.data, h.len, p.data, p.len);
 }

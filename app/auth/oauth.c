@@ -163,7 +163,7 @@ static fa_status_t fa_complete_hook(fa_db_t *db, fa_arena_t *arena, void *ctx,
     size_t sealed_len;
     fa_keyring_seal(c->browser_ring, arena, fa_aad(arena, c->identifier), client_value,
                     strlen(client_value), &sealed, &sealed_len);
-    const char *values[4] = {c->identifier, fa_arena_sprintf(arena, "%lld", (long long)session->user_id),
+    const char *values[4] = {c->identifier, fa_arena_i64(arena, session->user_id),
                              session->id, (const char *)sealed};
     const int lengths[4] = {0, 0, 0, (int)sealed_len};
     const int formats[4] = {0, 0, 0, 1};

@@ -85,11 +85,6 @@ void fa_session_register_statements(void)
                    sizeof(fa_session_statements) / sizeof(fa_session_statements[0]));
 }
 
-static const char *fa_user_id_text(fa_arena_t *arena, int64_t user_id)
-{
-    return fa_arena_sprintf(arena, "%lld", (long long)user_id);
-}
-
 static long fa_seconds_rounded(int64_t us)
 {
     return (long)(us >= 0 ? (us + 500000) / 1000000 : -((-us + 500000) / 1000000));
@@ -162,7 +157,7 @@ fa_status_t fa_session_load_locked(fa_db_t *db, fa_arena_t *arena, const fa_conf
 fa_status_t fa_session_extend(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
                               fa_session_t *s, fa_error_t *err)
 {
-    const char *values[3] = {fa_user_id_text(arena, s->user_id), s->id,
+    const char *values[3] = {fa_arena_i64(arena, s->user_id), s->id,
                              fa_arena_sprintf(arena, "%ld", cfg->session_ttl)};
     PGresult *r = fa_db_exec(db, arena, "session_extend", 3, values, err);
     if (!r)
@@ -203,7 +198,7 @@ fa_status_t fa_session_create(fa_db_t *db, fa_arena_t *arena, const fa_config_t 
     fa_signed_token_create(keys, arena, client_value, hash);
     long ttl = cfg->session_ttl < cfg->session_max_age ? cfg->session_ttl : cfg->session_max_age;
     const char *values[7] = {
-        fa_user_id_text(arena, params->user_id),
+        fa_arena_i64(arena, params->user_id),
         id,
         fa_arena_sprintf(arena, "%ld", ttl),
         fa_arena_sprintf(arena, "%ld", cfg->session_max_age),
@@ -232,7 +227,7 @@ fa_status_t fa_session_revoke(fa_db_t *db, fa_arena_t *arena, int64_t user_id,
     if (!fa_session_id_valid(session_id, strlen(session_id)))
         return fa_error_set(err, FA_ERR_NOT_FOUND, "session_not_found", "no such session",
                             NULL);
-    const char *values[2] = {fa_user_id_text(arena, user_id), session_id};
+    const char *values[2] = {fa_arena_i64(arena, user_id), session_id};
     PGresult *r = fa_db_exec(db, arena, "session_revoke", 2, values, err);
     if (!r)
         return err->status;
@@ -245,7 +240,7 @@ fa_status_t fa_session_revoke(fa_db_t *db, fa_arena_t *arena, int64_t user_id,
 fa_status_t fa_session_revoke_all(fa_db_t *db, fa_arena_t *arena, int64_t user_id, long *count,
                                   fa_error_t *err)
 {
-    const char *values[1] = {fa_user_id_text(arena, user_id)};
+    const char *values[1] = {fa_arena_i64(arena, user_id)};
     PGresult *r = fa_db_exec(db, arena, "session_revoke_all", 1, values, err);
     if (!r)
         return err->status;
@@ -255,7 +250,7 @@ fa_status_t fa_session_revoke_all(fa_db_t *db, fa_arena_t *arena, int64_t user_i
 
 PGresult *fa_session_list(fa_db_t *db, fa_arena_t *arena, int64_t user_id, fa_error_t *err)
 {
-    const char *values[1] = {fa_user_id_text(arena, user_id)};
+    const char *values[1] = {fa_arena_i64(arena, user_id)};
     return fa_db_exec(db, arena, "session_list", 1, values, err);
 }
 

@@ -102,7 +102,7 @@ static fa_status_t fa_signin_tx(fa_db_t *db, fa_arena_t *arena, void *ctx, fa_er
     fa_signin_tx_t *tx = ctx;
     const fa_signin_t *in = tx->in;
     const fa_config_t *cfg = tx->services->config;
-    const char *user_id = fa_arena_sprintf(arena, "%lld", (long long)in->user->id);
+    const char *user_id = fa_arena_i64(arena, in->user->id);
     fa_session_params_t params = {in->user->id, in->ip, in->user_agent};
     fa_status_t st;
     if ((st = fa_upsert_identity(db, arena, in, user_id, err)) != FA_OK ||

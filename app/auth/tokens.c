@@ -98,7 +98,7 @@ fa_status_t fa_tokens_verify(fa_db_t *db, fa_arena_t *arena, const fa_config_t *
         return fa_token_refused(err, "token_expired", "the token has expired");
     if (verdict != FA_JWT_VALID)
         return fa_token_refused(err, "invalid_token", "the token is not valid");
-    const char *values[2] = {fa_arena_sprintf(arena, "%lld", (long long)c.user_id), c.session_id};
+    const char *values[2] = {fa_arena_i64(arena, c.user_id), c.session_id};
     PGresult *r = fa_db_exec(db, arena, "tokens_session_alive", 2, values, err);
     if (!r)
         return err->status;

@@ -143,6 +143,23 @@ char *fa_arena_vsprintf(fa_arena_t *a, const char *fmt, va_list ap)
     return p;
 }
 
+char *fa_arena_i64(fa_arena_t *a, int64_t v)
+{
+    char digits[20];
+    size_t n = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        digits[sizeof(digits) - ++n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    char *out = fa_arena_alloc(a, n + 2), *o = out;
+    if (v < 0)
+        *o++ = '-';
+    memcpy(o, digits + sizeof(digits) - n, n);
+    o[n] = '\0';
+    return out;
+}
+
 char *fa_arena_sprintf(fa_arena_t *a, const char *fmt, ...)
 {
     va_list ap;

@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct fa_arena fa_arena_t;
 typedef void (*fa_cleanup_fn)(void *data);
@@ -24,6 +25,9 @@ void *fa_arena_alloc(fa_arena_t *arena, size_t size);
 void *fa_arena_calloc(fa_arena_t *arena, size_t count, size_t size);
 char *fa_arena_strndup(fa_arena_t *arena, const char *s, size_t len);
 char *fa_arena_strdup(fa_arena_t *arena, const char *s);
+/* v in decimal ("583231"): ids as SQL parameters and header values, on hot
+ * paths, without printf. */
+char *fa_arena_i64(fa_arena_t *arena, int64_t v);
 char *fa_arena_sprintf(fa_arena_t *arena, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 char *fa_arena_vsprintf(fa_arena_t *arena, const char *fmt, va_list ap);

@@ -261,7 +261,7 @@ static void fa_role_label(fa_ctx_t *ctx)
         return;
     }
     json_t *out =
-        json_pack("{s:s,s:s?}", "id", fa_arena_sprintf(ctx->arena, "%lld", (long long)user_id),
+        json_pack("{s:s,s:s?}", "id", fa_arena_i64(ctx->arena, user_id),
                   "roleLabel", text);
     fa_response_json(ctx->res, 200, out);
     json_decref(out);

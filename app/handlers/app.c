@@ -86,7 +86,7 @@ void fa_handle_org_select(fa_ctx_t *ctx)
         return;
     }
     json_t *out = json_pack("{s:s}", "activeOrganizationId",
-                            fa_arena_sprintf(ctx->arena, "%lld", (long long)org));
+                            fa_arena_i64(ctx->arena, org));
     fa_response_json(ctx->res, 200, out);
     json_decref(out);
 }

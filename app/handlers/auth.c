@@ -248,10 +248,7 @@ void fa_handle_verify(fa_ctx_t *ctx)
         return;
     }
     fa_response_empty(ctx->res, 200);
-    fa_buf_t id;
-    fa_buf_init(&id, ctx->arena, 24);
-    fa_buf_append_uint(&id, (unsigned long long)s->user_id);
-    fa_response_set_header(ctx->res, "X-Auth-User-Id", fa_buf_cstr(&id));
+    fa_response_set_header(ctx->res, "X-Auth-User-Id", fa_arena_i64(ctx->arena, s->user_id));
     if (s->login)
         fa_response_set_header(ctx->res, "X-Auth-User-Login", s->login);
     fa_response_set_header(ctx->res, "X-Auth-Session-Id", s->id);

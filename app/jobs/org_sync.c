@@ -62,7 +62,7 @@ void fa_org_sync_register_statements(void)
 static fa_status_t fa_set_status(fa_db_t *db, fa_arena_t *arena, int64_t user_id,
                                  const char *status, const char *error, fa_error_t *err)
 {
-    const char *values[3] = {fa_arena_sprintf(arena, "%lld", (long long)user_id), status, error};
+    const char *values[3] = {fa_arena_i64(arena, user_id), status, error};
     return fa_db_exec(db, arena, "org_sync_status", 3, values, err) ? FA_OK : err->status;
 }
 
@@ -218,7 +218,7 @@ static bool fa_build_write(fa_arena_t *arena, int64_t user_id, const fa_github_o
     json_decref(list);
     if (!text)
         return false;
-    w->user_id = fa_arena_sprintf(arena, "%lld", (long long)user_id);
+    w->user_id = fa_arena_i64(arena, user_id);
     w->orgs_json = fa_arena_strdup(arena, text);
     w->org_ids = fa_buf_cstr(&ids);
     free(text);

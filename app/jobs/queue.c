@@ -18,7 +18,7 @@ void fa_jobs_register_statements(void)
 fa_status_t fa_jobs_enqueue(fa_db_t *db, fa_arena_t *arena, const char *kind, int64_t user_id,
                             const char *payload_json, fa_error_t *err)
 {
-    const char *values[3] = {kind, fa_arena_sprintf(arena, "%lld", (long long)user_id),
+    const char *values[3] = {kind, fa_arena_i64(arena, user_id),
                              payload_json};
     return fa_db_exec(db, arena, "jobs_enqueue", 3, values, err) ? FA_OK : err->status;
 }

@@ -41,7 +41,7 @@ static fa_status_t fa_not_configured(fa_error_t *err)
 static fa_status_t fa_record(fa_db_t *db, fa_arena_t *arena, const char *statement,
                              const char *repo, int64_t user_id, const char **json, fa_error_t *err)
 {
-    const char *values[2] = {fa_arena_sprintf(arena, "%lld", (long long)user_id), repo};
+    const char *values[2] = {fa_arena_i64(arena, user_id), repo};
     PGresult *r = fa_db_exec(db, arena, statement, 2, values, err);
     if (!r)
         return err->status;

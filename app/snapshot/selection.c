@@ -20,8 +20,8 @@ void fa_selection_register_statements(void)
 fa_status_t fa_selection_set(fa_db_t *db, fa_arena_t *arena, int64_t user_id,
                              const char *session_id, int64_t organization_id, fa_error_t *err)
 {
-    const char *values[3] = {fa_arena_sprintf(arena, "%lld", (long long)user_id), session_id,
-                             fa_arena_sprintf(arena, "%lld", (long long)organization_id)};
+    const char *values[3] = {fa_arena_i64(arena, user_id), session_id,
+                             fa_arena_i64(arena, organization_id)};
     PGresult *r = fa_db_exec(db, arena, "selection_set", 3, values, err);
     if (!r)
         return err->status;

@@ -173,6 +173,15 @@ static void test_size_overflow_aborts(void)
     CU_ASSERT(aborts(alloc_overflow));
 }
 
+static void test_i64(void)
+{
+    CU_ASSERT_STRING_EQUAL(fa_arena_i64(arena, 0), "0");
+    CU_ASSERT_STRING_EQUAL(fa_arena_i64(arena, 583231), "583231");
+    CU_ASSERT_STRING_EQUAL(fa_arena_i64(arena, -42), "-42");
+    CU_ASSERT_STRING_EQUAL(fa_arena_i64(arena, INT64_MAX), "9223372036854775807");
+    CU_ASSERT_STRING_EQUAL(fa_arena_i64(arena, INT64_MIN), "-9223372036854775808");
+}
+
 static void test_sprintf(void)
 {
     char *s = fa_arena_sprintf(arena, "%s-%d-%05.1f-%c", "abc", -42, 3.14159, 'z');
@@ -251,6 +260,7 @@ int main(void)
         TEST(test_cleanup_releases_foreign_object),
         TEST(test_calloc_zeroes),
         TEST(test_size_overflow_aborts),
+        TEST(test_i64),
         TEST(test_sprintf),
         TEST(test_strndup_and_strdup),
         TEST(test_alloc_reset_loop_10000),
