@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "crypto/base64url.h"
 #include "crypto/hash.h"
@@ -126,15 +127,18 @@ static json_t *fa_jws_json(fa_arena_t *arena, const uint8_t *bytes, size_t len)
     return json_is_object(value) ? value : NULL;
 }
 
-/* Header rules: exactly our algorithm, an optional typ of JWT, a kid, and no
- * critical extension we would have to understand. */
+/* Header rules: exactly our algorithm, exactly our explicit type, a kid, and
+ * no critical extension we would have to understand. The type is required
+ * (RFC 8725 section 3.11): a JWS of another kind signed by the same key (an
+ * ID token, a future logout token) must never pass as an access token. */
 static const char *fa_jws_header_kid(const json_t *header)
 {
     const char *alg = json_string_value(json_object_get(header, "alg"));
     if (!alg || strcmp(alg, FA_JWT_ALG) != 0)
         return NULL;
-    json_t *typ = json_object_get(header, "typ");
-    if (typ && (!json_is_string(typ) || strcmp(json_string_value(typ), "JWT") != 0))
+    const char *typ = json_string_value(json_object_get(header, "typ"));
+    if (!typ ||
+        (strcasecmp(typ, FA_JWT_TYP) != 0 && strcasecmp(typ, "application/" FA_JWT_TYP) != 0))
         return NULL;
     if (json_object_get(header, "crit"))
         return NULL;
@@ -215,7 +219,7 @@ char *fa_jwt_issue(fa_arena_t *arena, EVP_PKEY *priv, const char *kid, const fa_
     fa_buf_init(&h, arena, 96);
     fa_claim(&h, "alg", FA_JWT_ALG);
     fa_claim(&h, "kid", kid);
-    fa_claim(&h, "typ", "JWT");
+    fa_claim(&h, "typ", FA_JWT_TYP);
     fa_buf_append_char(&h, '}');
     fa_buf_init(&p, arena, 512);
     fa_claim(&p, "aud", in->audience);

@@ -6,7 +6,8 @@
  * Only one algorithm exists here. Verification never reads `alg` to choose
  * how to verify: anything but the exact string "EdDSA" is refused before a
  * key is even looked up, so `alg: none` and HS256-with-the-public-key
- * (algorithm confusion) cannot be expressed. Unknown `kid`, a `crit` header,
+ * (algorithm confusion) cannot be expressed. A header without typ "at+jwt"
+ * (RFC 8725 section 3.11), unknown `kid`, a `crit` header,
  * non-canonical base64url, a segment count other than three, a token over
  * FA_JWT_MAX_LEN and a bad signature are all FA_JWT_INVALID. */
 #ifndef FA_AUTH_JWT_H
@@ -23,6 +24,9 @@
 #include "core/str.h"
 
 #define FA_JWT_ALG "EdDSA"
+/* RFC 9068's explicit type for JWT access tokens; the verifier also takes its
+ * media-type spelling "application/at+jwt" (RFC 9068 section 2.1). */
+#define FA_JWT_TYP "at+jwt"
 #define FA_JWT_MAX_LEN 8192 /* a whole token; ours are about 500 bytes */
 #define FA_JWT_KID_MAX 128
 #define FA_JWT_SCOPE_MAX 256

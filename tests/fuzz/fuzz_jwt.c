@@ -89,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * JSON object (and the token fits), and claims checks never crash. */
     if (size <= 4096) {
         char header[128];
-        snprintf(header, sizeof header, "{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"typ\":\"JWT\"}", kid);
+        snprintf(header, sizeof header, "{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"typ\":\"at+jwt\"}", kid);
         char *token = fa_jws_sign(arena, key, header, strlen(header), data, size);
         v = fa_jws_verify(arena, fa_str_from(token), lookup, NULL, &payload, &got_kid);
         CHECK(v == FA_JWT_VALID || v == FA_JWT_INVALID);

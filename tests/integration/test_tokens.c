@@ -79,7 +79,8 @@ static void fa_expect_outcome(const char *token, const char *expected, const cha
 }
 
 /* kid of a token's header (malloc'd). */
-static char *fa_token_kid(const char *token)
+/* A string member of a token's JWS header (malloc'd), NULL when absent. */
+static char *fa_token_header(const char *token, const char *member)
 {
     const char *dot = strchr(token, '.');
     fa_arena_t *arena = fa_arena_create(4096);
@@ -88,11 +89,16 @@ static char *fa_token_kid(const char *token)
         dot ? fa_base64url_decode_arena(arena, (fa_str_t){token, (size_t)(dot - token)}, &len)
             : NULL;
     json_t *header = h ? json_loadb((const char *)h, len, 0, NULL) : NULL;
-    const char *kid = json_string_value(json_object_get(header, "kid"));
-    char *out = kid ? fa_xstrdup(kid) : NULL;
+    const char *value = json_string_value(json_object_get(header, member));
+    char *out = value ? fa_xstrdup(value) : NULL;
     json_decref(header);
     fa_arena_destroy(arena);
     return out;
+}
+
+static char *fa_token_kid(const char *token)
+{
+    return fa_token_header(token, "kid");
 }
 
 static json_t *fa_jwks(fa_http_response_t **out)
@@ -218,6 +224,12 @@ static void test_jwks(void)
     char *token = fa_issue(u.session, "{\"audience\":\"" FA_AUD "\"}", NULL);
     FA_CHECK_FATAL(token != NULL, "cannot issue a token");
     char *kid = fa_token_kid(token);
+    /* RFC 8725 section 3.11: an explicit type, so that no other JWS this key
+     * might ever sign can be mistaken for an access token. */
+    char *typ = fa_token_header(token, "typ");
+    FA_CHECK(typ && strcmp(typ, "at+jwt") == 0, "JWT header typ %s, want at+jwt",
+             typ ? typ : "(none)");
+    free(typ);
     fa_http_response_t *r;
     json_t *jwks = fa_jwks(&r);
     FA_CHECK_FATAL(jwks != NULL, "GET /.well-known/jwks.json: %ld %.200s", r->status, r->body);
@@ -403,10 +415,10 @@ static void test_verify_refusals(void)
     flipped[strlen(flipped) - 5] = flipped[strlen(flipped) - 5] == 'A' ? 'B' : 'A';
     fa_expect_outcome(flipped, "invalid_token", "signature flipped");
 
-    char *none_header = fa_xasprintf("{\"alg\":\"none\",\"kid\":\"%s\",\"typ\":\"JWT\"}", kid);
+    char *none_header = fa_xasprintf("{\"alg\":\"none\",\"kid\":\"%s\",\"typ\":\"at+jwt\"}", kid);
     char *none = fa_reheader(token, none_header, NULL, 0);
     fa_expect_outcome(none, "invalid_token", "alg none");
-    char *hs_header = fa_xasprintf("{\"alg\":\"HS256\",\"kid\":\"%s\",\"typ\":\"JWT\"}", kid);
+    char *hs_header = fa_xasprintf("{\"alg\":\"HS256\",\"kid\":\"%s\",\"typ\":\"at+jwt\"}", kid);
     char *hs_raw = fa_reheader(token, hs_header, pub, 32);
     fa_expect_outcome(hs_raw, "invalid_token", "HS256 keyed with the raw public key");
     char *hs_x = fa_reheader(token, hs_header, x, strlen(x));
@@ -415,7 +427,7 @@ static void test_verify_refusals(void)
     char *hs_jwk = fa_reheader(token, hs_header, jwk_text, strlen(jwk_text));
     fa_expect_outcome(hs_jwk, "invalid_token", "HS256 keyed with the JWK JSON");
     char *unknown =
-        fa_reheader(token, "{\"alg\":\"EdDSA\",\"kid\":\"nope\",\"typ\":\"JWT\"}", pub, 32);
+        fa_reheader(token, "{\"alg\":\"EdDSA\",\"kid\":\"nope\",\"typ\":\"at+jwt\"}", pub, 32);
     fa_expect_outcome(unknown, "invalid_token", "unknown kid");
 
     char *two = fa_xasprintf("%.*s", (int)(dot2 - token), token);

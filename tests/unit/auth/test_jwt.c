@@ -139,7 +139,7 @@ static const char *valid_payload(void)
 
 static char *header_with(const char *alg)
 {
-    return fa_arena_sprintf(arena, "{\"alg\":\"%s\",\"kid\":\"%s\",\"typ\":\"JWT\"}", alg,
+    return fa_arena_sprintf(arena, "{\"alg\":\"%s\",\"kid\":\"%s\",\"typ\":\"at+jwt\"}", alg,
                             signer_kid);
 }
 
@@ -165,7 +165,7 @@ static void test_issue_verify_round_trip(void)
     CU_ASSERT_EQUAL(fa_jwt_check_claims(claims, &e, &c), FA_JWT_VALID);
     CU_ASSERT_EQUAL(c.user_id, 583231);
     CU_ASSERT_STRING_EQUAL(c.session_id, in.session_id);
-    /* The header is exactly {"alg":"EdDSA","kid":...,"typ":"JWT"}. */
+    /* The header is exactly {"alg":"EdDSA","kid":...,"typ":"at+jwt"}. */
     size_t hlen;
     uint8_t *h = fa_base64url_decode_arena(
         arena, (fa_str_t){token, (size_t)(strchr(token, '.') - token)}, &hlen);
@@ -223,9 +223,9 @@ static void test_hs256_with_public_key_refused(void)
 static void test_unknown_kid_refused(void)
 {
     json_t *claims;
-    const char *h = "{\"alg\":\"EdDSA\",\"kid\":\"someone-elses-key\",\"typ\":\"JWT\"}";
+    const char *h = "{\"alg\":\"EdDSA\",\"kid\":\"someone-elses-key\",\"typ\":\"at+jwt\"}";
     CU_ASSERT_EQUAL(verify(forge(h, valid_payload()), &claims), FA_JWT_INVALID);
-    CU_ASSERT_EQUAL(verify(forge("{\"alg\":\"EdDSA\",\"typ\":\"JWT\"}", valid_payload()), &claims),
+    CU_ASSERT_EQUAL(verify(forge("{\"alg\":\"EdDSA\",\"typ\":\"at+jwt\"}", valid_payload()), &claims),
                     FA_JWT_INVALID);
     CU_ASSERT_EQUAL(verify(forge("{\"alg\":\"EdDSA\",\"kid\":7}", valid_payload()), &claims),
                     FA_JWT_INVALID);
@@ -236,14 +236,31 @@ static void test_unknown_kid_refused(void)
 static void test_header_rules(void)
 {
     json_t *claims;
-    char *base = fa_arena_sprintf(arena, "{\"alg\":\"EdDSA\",\"kid\":\"%s\"", signer_kid);
-    /* No typ is fine; typ JWT is fine; anything else is not. */
+    char *bare = fa_arena_sprintf(arena, "{\"alg\":\"EdDSA\",\"kid\":\"%s\"", signer_kid);
+    char *base = fa_arena_sprintf(arena, "%s,\"typ\":\"at+jwt\"", bare);
+    /* typ is required and must be RFC 9068's at+jwt (either spelling, any
+     * case): a plain "JWT", no typ, or another type is some other token. */
+    static const char *const accepted[] = {"at+jwt", "AT+JWT", "application/at+jwt"};
+    static const char *const refused[] = {"JWT", "jwt", "JOSE", "id+jwt", "at+jwt ", "", "1"};
+    for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++)
+        CU_ASSERT_EQUAL(verify(forge(fa_arena_sprintf(arena, "%s,\"typ\":\"%s\"}", bare,
+                                                      accepted[i]),
+                                     valid_payload()),
+                               &claims),
+                        FA_JWT_VALID);
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+        CU_ASSERT_EQUAL(verify(forge(fa_arena_sprintf(arena, "%s,\"typ\":\"%s\"}", bare,
+                                                      refused[i]),
+                                     valid_payload()),
+                               &claims),
+                        FA_JWT_INVALID);
+    CU_ASSERT_EQUAL(verify(forge(fa_arena_sprintf(arena, "%s}", bare), valid_payload()), &claims),
+                    FA_JWT_INVALID);
+    CU_ASSERT_EQUAL(
+        verify(forge(fa_arena_sprintf(arena, "%s,\"typ\":7}", bare), valid_payload()), &claims),
+        FA_JWT_INVALID);
     CU_ASSERT_EQUAL(verify(forge(fa_arena_sprintf(arena, "%s}", base), valid_payload()), &claims),
                     FA_JWT_VALID);
-    CU_ASSERT_EQUAL(
-        verify(forge(fa_arena_sprintf(arena, "%s,\"typ\":\"at+jwt\"}", base), valid_payload()),
-               &claims),
-        FA_JWT_INVALID);
     CU_ASSERT_EQUAL(
         verify(forge(fa_arena_sprintf(arena, "%s,\"crit\":[\"exp\"]}", base), valid_payload()),
                &claims),
