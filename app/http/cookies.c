@@ -1,18 +1,11 @@
 /* Owns: parsing the Cookie request header (RFC 6265 section 4.2 cookie-string,
  * read leniently as section 5.4 user agents send it).
- * Never: percent-decodes or otherwise rewrites a value (a session token must
- * reach the verifier byte for byte), nor keeps more than max_cookies. */
+ * Never: percent-decodes, unquotes or otherwise rewrites a value (a session
+ * token must reach the verifier byte for byte), nor keeps more than
+ * max_cookies. */
 #include "http/request.h"
 
 #include <string.h>
-
-/* A cookie-value may be wrapped in DQUOTEs, which are not part of the value. */
-static fa_str_t fa_strip_quotes(fa_str_t v)
-{
-    if (v.len >= 2 && v.ptr[0] == '"' && v.ptr[v.len - 1] == '"')
-        return (fa_str_t){v.ptr + 1, v.len - 2};
-    return v;
-}
 
 /* Splits one "name=value" piece; false for pieces a browser would not have
  * sent as a cookie (no '=', empty name). */
@@ -22,8 +15,10 @@ static bool fa_cookie_split(fa_str_t piece, fa_str_t *name, fa_str_t *value)
     if (!eq)
         return false;
     *name = fa_str_trim((fa_str_t){piece.ptr, (size_t)(eq - piece.ptr)});
+    /* DQUOTEs stay part of the value: RFC 6265 allows a quoted cookie-value,
+     * but this service never sets one, so a quoted session token is not one
+     * it issued and must fail verification rather than be unwrapped. */
     *value = fa_str_trim((fa_str_t){eq + 1, piece.len - (size_t)(eq - piece.ptr) - 1});
-    *value = fa_strip_quotes(*value);
     return name->len > 0;
 }
 

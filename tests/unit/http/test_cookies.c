@@ -57,7 +57,9 @@ static void test_values_kept_verbatim(void)
     CU_ASSERT_EQUAL(
         parse("q=\"quoted\"; e=; eq=a=b==; pct=%41%00; half=\"x; plus=a+b", 10, &c, &err), FA_OK);
     CU_ASSERT_EQUAL_FATAL(c.count, 6);
-    ASSERT_STR(c.items[0].value, "quoted"); /* DQUOTEs are not part of the value */
+    /* DQUOTEs stay: the service never sets a quoted value, so a quoted
+     * session token must not verify (issue 12, protocol details). */
+    ASSERT_STR(c.items[0].value, "\"quoted\"");
     ASSERT_STR(c.items[1].value, "");
     ASSERT_STR(c.items[2].value, "a=b==");  /* base64 padding survives */
     ASSERT_STR(c.items[3].value, "%41%00"); /* never percent-decoded */
