@@ -68,6 +68,12 @@ static const fa_db_statement_t fa_session_statements[] = {
      "SELECT " FA_ISO("expires_at") " AS expires_at, " FA_ISO("created_at") " AS created_at, "
      "extract(epoch FROM expires_at - now())::bigint AS expires_in FROM s",
      7},
+    /* Only after the check found nothing: is the session there but expired
+     * (sign in again) or gone (revoked, signed out, or collected)? */
+    {"session_expired",
+     "SELECT 1 FROM session_index i JOIN sessions s ON s.user_id = i.user_id "
+     "AND s.id = i.session_id WHERE i.token_hash = $1",
+     1},
     {"session_revoke", "DELETE FROM sessions WHERE user_id = $1 AND id = $2::uuid RETURNING id",
      2},
     {"session_revoke_all", "DELETE FROM sessions WHERE user_id = $1", 1},
@@ -152,6 +158,19 @@ fa_status_t fa_session_load_locked(fa_db_t *db, fa_arena_t *arena, const fa_conf
                                    fa_error_t *err)
 {
     return fa_session_query(db, arena, "session_lookup_locked", true, cfg, hash, out, err);
+}
+
+fa_status_t fa_session_explain(fa_db_t *db, fa_arena_t *arena, const uint8_t hash[FA_SHA256_LEN],
+                               bool *expired, fa_error_t *err)
+{
+    const char *values[1] = {(const char *)hash};
+    const int lengths[1] = {FA_SHA256_LEN};
+    const int formats[1] = {1};
+    PGresult *r = fa_db_exec_params(db, arena, "session_expired", 1, values, lengths, formats, err);
+    if (!r)
+        return err->status;
+    *expired = PQntuples(r) == 1;
+    return FA_OK;
 }
 
 fa_status_t fa_session_extend(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,

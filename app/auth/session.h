@@ -61,6 +61,13 @@ fa_status_t fa_session_load_locked(fa_db_t *db, fa_arena_t *arena, const fa_conf
                                    const uint8_t hash[FA_SHA256_LEN], fa_session_t *out,
                                    fa_error_t *err);
 
+/* Why a verified token found no session: *expired true when its session
+ * still exists but expired, false when it is gone (revoked, signed out, or
+ * expired and collected). Runs only on that failure path, never on the hot
+ * path. */
+fa_status_t fa_session_explain(fa_db_t *db, fa_arena_t *arena, const uint8_t hash[FA_SHA256_LEN],
+                               bool *expired, fa_error_t *err);
+
 /* Sliding expiry: pushes expires_at to now + ttl, capped by the absolute
  * lifetime, and updates *s. At most once per update age (the caller checks
  * needs_refresh). */

@@ -32,11 +32,13 @@ static fa_credential_t fa_read_credential(const fa_ctx_t *ctx)
     fa_str_t value = FA_STR_NULL;
     fa_str_t auth = fa_request_header(req, "authorization");
     if (auth.ptr) {
-        if (auth.len < 7 || strncasecmp(auth.ptr, "Bearer ", 7) != 0) {
-            c.kind = FA_CRED_INVALID;
+        /* Another scheme carries nothing we accept (RFC 6750 section 3.1:
+         * no error code), and the cookie is not consulted either. A bare
+         * "Bearer" (nginx trims the space) is a bearer credential, empty. */
+        if (auth.len < 6 || strncasecmp(auth.ptr, "Bearer", 6) != 0 ||
+            (auth.len > 6 && auth.ptr[6] != ' '))
             return c;
-        }
-        value = fa_str_trim((fa_str_t){auth.ptr + 7, auth.len - 7});
+        value = fa_str_trim((fa_str_t){auth.ptr + 6, auth.len - 6});
         c.kind = FA_CRED_BEARER;
     } else {
         const char *name = fa_authn_cookie_name(ctx->config);
@@ -55,11 +57,44 @@ static fa_credential_t fa_read_credential(const fa_ctx_t *ctx)
     return c;
 }
 
-static void fa_unauthenticated(fa_ctx_t *ctx)
+/* Why a request has no session, told apart so a client knows what to do:
+ * nothing was sent (sign in), or what was sent is dead (sign in again). */
+typedef enum { FA_DENY_NOTHING, FA_DENY_INVALID, FA_DENY_EXPIRED, FA_DENY_REVOKED } fa_denial_t;
+
+static const struct {
+    const char *code, *message, *challenge;
+} fa_denials[] = {
+    /* RFC 6750 section 3.1: no error code when no credential was sent. */
+    [FA_DENY_NOTHING] = {"unauthenticated", "sign in to continue", "Bearer realm=\"foundry-auth\""},
+    [FA_DENY_INVALID] = {"invalid_token", "this session token is not valid: sign in again",
+                         "Bearer realm=\"foundry-auth\", error=\"invalid_token\", "
+                         "error_description=\"the session token is not valid\""},
+    [FA_DENY_EXPIRED] = {"session_expired", "this session has expired: sign in again",
+                         "Bearer realm=\"foundry-auth\", error=\"invalid_token\", "
+                         "error_description=\"the session has expired\""},
+    [FA_DENY_REVOKED] = {"session_revoked", "this session was signed out or revoked: sign in again",
+                         "Bearer realm=\"foundry-auth\", error=\"invalid_token\", "
+                         "error_description=\"the session was signed out or revoked\""},
+};
+
+static void fa_deny(fa_ctx_t *ctx, fa_denial_t why)
 {
-    fa_response_error_status(ctx->res, FA_ERR_UNAUTHORIZED, "unauthenticated",
-                             "sign in to continue");
-    fa_response_set_header(ctx->res, "WWW-Authenticate", "Bearer realm=\"foundry-auth\"");
+    fa_response_error_status(ctx->res, FA_ERR_UNAUTHORIZED, fa_denials[why].code,
+                             fa_denials[why].message);
+    fa_response_set_header(ctx->res, "WWW-Authenticate", fa_denials[why].challenge);
+}
+
+/* A well-signed token matched no live session: expired or gone. Only this
+ * failure path pays the second lookup. */
+static void fa_deny_session(fa_ctx_t *ctx, const uint8_t hash[FA_SHA256_LEN])
+{
+    bool expired = false;
+    fa_error_t err;
+    if (fa_session_explain(ctx->db, ctx->arena, hash, &expired, &err) != FA_OK) {
+        fa_response_error(ctx->res, &err);
+        return;
+    }
+    fa_deny(ctx, expired ? FA_DENY_EXPIRED : FA_DENY_REVOKED);
 }
 
 /* CSRF: a cookie rides along on cross-site requests, a bearer token does not. */
@@ -165,7 +200,7 @@ static void fa_run_mutation(fa_ctx_t *ctx, const uint8_t *hash, fa_authn_write_f
     fa_response_t *res = ctx->res;
     fa_response_init(res, ctx->arena); /* drop a success the commit did not confirm */
     if (st == FA_ERR_UNAUTHORIZED)
-        fa_unauthenticated(ctx);
+        fa_deny_session(ctx, hash);
     else
         fa_response_error(res, &err);
 }
@@ -200,7 +235,7 @@ static void fa_invoke_mutation(fa_ctx_t *ctx, fa_credential_t *cred)
     fa_status_t st = fa_session_load(ctx->db, ctx->arena, ctx->config, cred->hash, s, &err);
     if (st != FA_OK) {
         if (st == FA_ERR_UNAUTHORIZED)
-            fa_unauthenticated(ctx);
+            fa_deny_session(ctx, cred->hash);
         else
             fa_response_error(ctx->res, &err);
         return;
@@ -268,7 +303,7 @@ void fa_authn_invoke(fa_ctx_t *ctx)
     bool required = flags & (FA_ROUTE_SESSION | FA_ROUTE_MUTATION);
     if (cred.kind == FA_CRED_INVALID || (cred.kind == FA_CRED_NONE && required)) {
         if (required) {
-            fa_unauthenticated(ctx);
+            fa_deny(ctx, cred.kind == FA_CRED_NONE ? FA_DENY_NOTHING : FA_DENY_INVALID);
             return;
         }
         cred.kind = FA_CRED_NONE; /* optional: a bad cookie reads as signed out */
@@ -292,7 +327,7 @@ void fa_authn_invoke(fa_ctx_t *ctx)
             }
         } else if (st != FA_ERR_UNAUTHORIZED || required) {
             if (st == FA_ERR_UNAUTHORIZED)
-                fa_unauthenticated(ctx);
+                fa_deny_session(ctx, cred.hash);
             else
                 fa_response_error(ctx->res, &err);
             return;

@@ -206,7 +206,7 @@ static void test_cookie_cache(void)
                                   .origin = origin,
                                   .body = "{}"};
     r = fa_instance_request(&in, &mutation);
-    FA_CHECK_JSON_ERROR(r, 401, "unauthenticated",
+    FA_CHECK_JSON_ERROR(r, 401, "session_revoked",
                         "a mutation with a revoked session and a cache cookie");
     fa_http_response_free(r);
     /* Nor a token, nor a bearer caller: neither uses the cache. */

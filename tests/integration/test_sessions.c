@@ -55,14 +55,32 @@ static fa_http_response_t *fa_session_with_cookie(const char *value)
     return r;
 }
 
-static void fa_expect_unauthenticated(const char *value, const char *what)
+/* The 401 a client acts on: the error code, and RFC 6750's challenge, with
+ * error="invalid_token" exactly when a credential was sent. */
+static void fa_check_denial(fa_http_response_t *r, const char *code, const char *what)
+{
+    FA_CHECK_JSON_ERROR(r, 401, code, what);
+    const char *challenge = fa_http_header(r, "WWW-Authenticate");
+    bool sent = strcmp(code, "unauthenticated") != 0;
+    FA_CHECK(challenge && strncmp(challenge, "Bearer realm=\"foundry-auth\"", 27) == 0,
+             "%s: WWW-Authenticate %s", what, challenge ? challenge : "(none)");
+    FA_CHECK(challenge && (strstr(challenge, "error=\"invalid_token\"") != NULL) == sent,
+             "%s: WWW-Authenticate %s, error=\"invalid_token\" expected: %s", what,
+             challenge ? challenge : "(none)", sent ? "yes" : "no");
+    FA_CHECK(!sent || (challenge && strstr(challenge, "error_description=\"") != NULL),
+             "%s: WWW-Authenticate %s lacks error_description", what,
+             challenge ? challenge : "(none)");
+}
+
+/* value refused with code both as a bearer token and as the session cookie. */
+static void fa_expect_denied(const char *value, const char *code, const char *what)
 {
     fa_http_response_t *r = fa_bearer_request("GET", "/v1/auth/session", value, NULL);
-    FA_CHECK_JSON_ERROR(r, 401, "unauthenticated", what);
+    fa_check_denial(r, code, what);
     fa_http_response_free(r);
     r = fa_session_with_cookie(value);
     char *as_cookie = fa_xasprintf("%s (as a cookie)", what);
-    FA_CHECK_JSON_ERROR(r, 401, "unauthenticated", as_cookie);
+    fa_check_denial(r, code, as_cookie);
     free(as_cookie);
     fa_http_response_free(r);
 }
@@ -206,14 +224,27 @@ static void test_bad_session_values(void)
     FA_CHECK_FATAL(strlen(token) == 87, "unexpected session value length %zu", strlen(token));
 
     char *bad_sig = fa_with_char_flipped(token, 60);
-    fa_expect_unauthenticated(bad_sig, "tampered signature");
+    fa_expect_denied(bad_sig, "invalid_token", "tampered signature");
     char *bad_token = fa_with_char_flipped(token, 10);
-    fa_expect_unauthenticated(bad_token, "tampered token part");
+    fa_expect_denied(bad_token, "invalid_token", "tampered token part");
     char *unknown = fa_random_session_value();
-    fa_expect_unauthenticated(unknown, "random token.sig never issued");
+    fa_expect_denied(unknown, "invalid_token", "random token.sig never issued");
     char *no_sig = strndup(token, 43);
-    fa_expect_unauthenticated(no_sig, "token without its signature");
-    fa_expect_unauthenticated("", "empty value");
+    fa_expect_denied(no_sig, "invalid_token", "token without its signature");
+    fa_expect_denied("", "invalid_token", "empty value");
+    /* The service never sets a quoted value: a quoted genuine token is refused. */
+    char *quoted = fa_xasprintf("\"%s\"", token);
+    fa_http_response_t *r = fa_session_with_cookie(quoted);
+    fa_check_denial(r, "invalid_token", "the genuine session value in DQUOTEs (cookie)");
+    fa_http_response_free(r);
+    free(quoted);
+    /* Nothing sent at all: no error code in the challenge. */
+    r = fa_http_get("/v1/auth/session");
+    fa_check_denial(r, "unauthenticated", "no credential");
+    fa_http_response_free(r);
+    r = fa_bearer_request("GET", "/v1/auth/sessions", NULL, NULL);
+    fa_check_denial(r, "unauthenticated", "no credential (sessions list)");
+    fa_http_response_free(r);
 
     FA_CHECK(fa_session_status_bearer(token) == 200, "the genuine session stopped working");
     char *id = fa_session_id_of(token);
@@ -222,7 +253,7 @@ static void test_bad_session_values(void)
                                "WHERE id = $1::uuid",
                                id, NULL),
                    "UPDATE sessions failed");
-    fa_expect_unauthenticated(token, "expired session");
+    fa_expect_denied(token, "session_expired", "expired session");
     FA_CHECK(fa_session_status_jar(jar) == 401, "expired session through the browser: expected 401");
     free(id);
     free(no_sig);
@@ -404,6 +435,11 @@ static void test_sign_out_all(void)
     FA_CHECK(fa_session_status_bearer(ta) == 401 && fa_session_status_bearer(tb) == 401 &&
                  fa_session_status_bearer(tc) == 401,
              "a session survived sign-out-all");
+    /* A client is told its session is gone (sign in again), not that it sent nothing. */
+    fa_expect_denied(tb, "session_revoked", "a session revoked by sign-out-all");
+    r = fa_bearer_request("POST", "/v1/auth/sign-out", tc, NULL);
+    fa_check_denial(r, "session_revoked", "a mutation with a session revoked by sign-out-all");
+    fa_http_response_free(r);
     FA_CHECK(fa_count_for_user("sessions", uid) == 0 && fa_count_for_user("session_index", uid) == 0 &&
                  fa_count_for_user("session_state", uid) == 0,
              "sign-out-all left session rows for user %s", uid);

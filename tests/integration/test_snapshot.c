@@ -620,7 +620,7 @@ static void test_star_does_not_hold_up_revocation(void)
              "sign-out-all took %.2f s: it waited on the star's GitHub call", out->seconds);
     fa_http_response_free(out);
     pthread_join(thread, NULL);
-    FA_CHECK_JSON_ERROR(call.response, 401, "unauthenticated",
+    FA_CHECK_JSON_ERROR(call.response, 401, "session_revoked",
                         "star whose session was revoked during the GitHub call");
     fa_http_response_free(call.response);
     char *status = fa_profile_text(&u, "starter_repo_status");
