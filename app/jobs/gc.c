@@ -14,9 +14,11 @@ static const fa_db_statement_t fa_gc_statements[] = {
      "DELETE FROM sessions WHERE (user_id, id) IN (SELECT user_id, id FROM sessions "
      "WHERE expires_at < now() LIMIT $1 FOR UPDATE SKIP LOCKED)",
      1},
+    /* An OAuth state is dead at its expiry (oauth_consume refuses it): it
+     * goes then, with its sealed verifier and any sealed session token. */
     {"gc_verification",
      "DELETE FROM verification WHERE identifier IN (SELECT identifier FROM verification "
-     "WHERE expires_at < now() - interval '1 hour' LIMIT $1 FOR UPDATE SKIP LOCKED)",
+     "WHERE expires_at < now() LIMIT $1 FOR UPDATE SKIP LOCKED)",
      1},
     {"gc_jobs",
      "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status IN ('done', 'failed', "
@@ -48,12 +50,18 @@ static fa_status_t fa_gc_table(fa_db_t *db, fa_arena_t *arena, const char *state
     return FA_OK;
 }
 
+fa_status_t fa_gc_states(fa_db_t *db, fa_arena_t *arena, long *count, fa_error_t *err)
+{
+    *count = 0;
+    return fa_gc_table(db, arena, "gc_verification", count, err);
+}
+
 fa_status_t fa_gc_run_once(fa_db_t *db, fa_arena_t *arena, fa_gc_counts_t *counts, fa_error_t *err)
 {
     *counts = (fa_gc_counts_t){0};
     fa_status_t st = fa_gc_table(db, arena, "gc_sessions", &counts->sessions, err);
     if (st == FA_OK)
-        st = fa_gc_table(db, arena, "gc_verification", &counts->verification, err);
+        st = fa_gc_states(db, arena, &counts->verification, err);
     if (st == FA_OK)
         st = fa_gc_table(db, arena, "gc_jobs", &counts->jobs, err);
     return st;

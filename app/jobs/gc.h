@@ -2,8 +2,9 @@
  * transaction each) so it never holds locks on the session tables for long:
  *   sessions past expires_at (their session_index and session_state rows go
  *     with them: ON DELETE CASCADE, same statement, same transaction);
- *   verification rows more than an hour past their expiry (the hour keeps a
- *     late duplicate callback explainable);
+ *   verification rows (OAuth states) past their expiry, also on their own
+ *     short period (FA_GC_STATES_SECONDS), so a state outlives its ten
+ *     minutes by at most that;
  *   finished jobs (done, failed, dead) untouched for 7 days.
  * Run periodically by `foundry-auth jobs` and on demand by the admin gc
  * command. */
@@ -14,6 +15,9 @@
 
 #define FA_GC_BATCH 1000
 #define FA_GC_MAX_BATCHES 1000 /* per table and run: a run ends even if rows keep expiring */
+/* How often the job process removes expired OAuth states (verification
+ * rows): an indexed range delete that finds nothing most of the time. */
+#define FA_GC_STATES_SECONDS 60
 
 typedef struct {
     long sessions;
@@ -26,6 +30,9 @@ void fa_gc_register_statements(void);
 /* Deletes what has expired now. counts says how many rows of each went (also
  * on failure: what was deleted before it). Must not run inside a transaction
  * (each batch commits on its own). */
+/* Only the expired OAuth states; *count is how many went. */
+fa_status_t fa_gc_states(fa_db_t *db, fa_arena_t *arena, long *count, fa_error_t *err);
+
 fa_status_t fa_gc_run_once(fa_db_t *db, fa_arena_t *arena, fa_gc_counts_t *counts, fa_error_t *err);
 
 #endif

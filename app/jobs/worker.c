@@ -39,6 +39,7 @@ typedef struct {
     unsigned long listen_generation; /* fa_db_reconnects() when LISTEN was sent */
     bool down_logged;
     double next_gc;
+    double next_state_gc;
     double next_recover;
 } fa_jobs_loop_t;
 
@@ -109,6 +110,16 @@ static void fa_collect_garbage(fa_jobs_loop_t *l)
                     c.sessions, c.verification, c.jobs);
 }
 
+static void fa_collect_states(fa_jobs_loop_t *l)
+{
+    long n = 0;
+    fa_error_t err;
+    if (fa_gc_states(l->env.db, l->env.arena, &n, &err) != FA_OK)
+        fa_log_warn("gc", "removing expired OAuth states stopped early: %s", err.code);
+    if (n)
+        fa_log_debug("gc", "removed %ld expired OAuth state(s)", n);
+}
+
 static long fa_recover_period_ms(const fa_config_t *cfg)
 {
     return cfg->jobs_poll_ms < FA_JOBS_RECOVER_MAX_MS ? cfg->jobs_poll_ms : FA_JOBS_RECOVER_MAX_MS;
@@ -129,6 +140,12 @@ static void fa_housekeeping(fa_jobs_loop_t *l)
     if (now >= l->next_gc) {
         fa_collect_garbage(l);
         l->next_gc = now + (double)cfg->jobs_gc_seconds;
+        l->next_state_gc = now + FA_GC_STATES_SECONDS;
+        fa_arena_reset(l->env.arena);
+    }
+    if (now >= l->next_state_gc) {
+        fa_collect_states(l);
+        l->next_state_gc = now + FA_GC_STATES_SECONDS;
         fa_arena_reset(l->env.arena);
     }
 }
@@ -159,7 +176,8 @@ static long fa_next_timeout(fa_jobs_loop_t *l)
     if (due >= 0 && due < t)
         t = due;
     double now = fa_clock();
-    long long until_gc = (long long)((l->next_gc - now) * 1000.0);
+    double next_gc = l->next_gc < l->next_state_gc ? l->next_gc : l->next_state_gc;
+    long long until_gc = (long long)((next_gc - now) * 1000.0);
     long long until_recover = (long long)((l->next_recover - now) * 1000.0);
     if (until_gc < t)
         t = until_gc;

@@ -407,9 +407,11 @@ static void test_gc_removes_expired_sessions_only(void)
                                "(encode(sha256(convert_to($1 || 'old', 'UTF8')), 'hex'), "
                                "sha256('b'), '\\x00', '/', now() - interval '2 hours'), "
                                "(encode(sha256(convert_to($1 || 'new', 'UTF8')), 'hex'), "
-                               "sha256('b'), '\\x00', '/', now() - interval '10 minutes')",
+                               "sha256('b'), '\\x00', '/', now() - interval '1 minute'), "
+                               "(encode(sha256(convert_to($1 || 'live', 'UTF8')), 'hex'), "
+                               "sha256('b'), '\\x00', '/', now() + interval '5 minutes')",
                                u.id_text, NULL),
-                   "insert an old and a recently expired verification row");
+                   "insert an old, a just expired and a live verification row");
     fa_jobs_proc_t p; /* garbage collection runs when a job process starts */
     FA_CHECK_FATAL(fa_jobs_spawn(&p, NULL), "start a job process");
     char *left = fa_wait_sql(15000, "2", "SELECT count(*) FROM sessions WHERE user_id = $1",
@@ -434,8 +436,14 @@ static void test_gc_removes_expired_sessions_only(void)
     FA_CHECK(live == 2, "live sessions %lld, want 2", live);
     FA_CHECK(index == 2, "session_index rows %lld, want 2 (the live ones)", index);
     FA_CHECK(state == 2, "session_state rows %lld, want 2 (the live ones)", state);
+    long long live_verification =
+        fa_sql_int("SELECT count(*) FROM verification WHERE identifier = "
+                   "encode(sha256(convert_to($1 || 'live', 'UTF8')), 'hex')",
+                   u.id_text, NULL);
     FA_CHECK(old_verification == 0, "a verification row 2 h past expiry survived gc");
-    FA_CHECK(new_verification == 1, "gc removed a verification row within its grace hour");
+    /* A state is dead at its expiry: it must not linger (issue 12). */
+    FA_CHECK(new_verification == 0, "an OAuth state 1 minute past expiry survived gc");
+    FA_CHECK(live_verification == 1, "gc removed an OAuth state that has not expired");
     fa_orphans_t o;
     fa_orphans_count(&o);
     FA_CHECK(o.index_without_session == 0 && o.session_without_index == 0,
@@ -444,7 +452,7 @@ static void test_gc_removes_expired_sessions_only(void)
     int rc = fa_jobs_terminate(&p, 15000);
     FA_CHECK(rc == 0, "job process exit %d, want 0", rc);
     fa_sql_exec("DELETE FROM verification WHERE identifier = "
-                "encode(sha256(convert_to($1 || 'new', 'UTF8')), 'hex')",
+                "encode(sha256(convert_to($1 || 'live', 'UTF8')), 'hex')",
                 u.id_text, NULL);
     fa_sql_exec("DELETE FROM users WHERE id = $1::bigint", u.id_text, NULL);
 }
@@ -477,6 +485,6 @@ void fa_register_jobs_suite(void)
     fa_test_add(s, "a retry meeting a newer queued job is closed as superseded",
                 test_retry_meeting_a_queued_job_is_superseded);
     fa_test_add(s, "non-retryable failures end at once", test_permanent_failures_end_at_once);
-    fa_test_add(s, "gc removes expired sessions with index and state, keeps live ones",
+    fa_test_add(s, "gc removes expired sessions and OAuth states, keeps live ones",
                 test_gc_removes_expired_sessions_only);
 }
