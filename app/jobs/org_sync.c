@@ -40,9 +40,13 @@ static const fa_db_statement_t fa_org_sync_statements[] = {
      "SELECT $1, id FROM unnest($2::bigint[]) AS id "
      "ON CONFLICT (user_id, organization_id) DO UPDATE SET synced_at = now()",
      2},
-    /* Personal account first, then the orgs in GitHub's order. */
+    /* Personal account first, then the orgs in GitHub's order, each id once:
+     * an organization can share the user's id (GitHub's own API examples
+     * give both id 1), and the front end keys its list by id. */
     {"org_sync_done",
-     "UPDATE user_profiles SET eligible_organization_ids = ARRAY[$1::bigint] || $2::bigint[], "
+     "UPDATE user_profiles SET eligible_organization_ids = ARRAY(SELECT e.id "
+     "FROM unnest(ARRAY[$1::bigint] || $2::bigint[]) WITH ORDINALITY AS e(id, n) "
+     "GROUP BY e.id ORDER BY min(e.n)), "
      "org_sync_status = 'done', org_sync_error = NULL, org_sync_updated_at = now(), "
      "updated_at = now() WHERE user_id = $1 RETURNING user_id",
      2},

@@ -323,6 +323,43 @@ static void test_sign_in_does_not_wait_for_sync(void)
     fa_http_jar_free(jar);
 }
 
+/* ---- 4. eligible organizations, each once ------------------------------------ */
+
+/* GitHub's own API examples give a user and an organization the same id 1: an
+ * organization sharing the user's id must not be listed twice. */
+static void test_eligible_ids_unique(void)
+{
+    fa_test_user_t u;
+    FA_CHECK_FATAL(fa_user_create(&u, "twin", NULL, 0, false), "create emulator user");
+    char *org = fa_xasprintf("{\"id\":%lld,\"login\":\"twin-org-%lld\"}", u.id, u.id % 100000000LL);
+    fa_http_response_t *made = fa_emulator_post("orgs", org);
+    FA_CHECK_FATAL(made->status == 200, "an emulator org with the user's own id: %ld %s",
+                   made->status, made->body);
+    fa_http_response_free(made);
+    free(org);
+    const long long orgs[] = {u.id, FA_FOUNDRY_LABS};
+    FA_CHECK_FATAL(fa_user_set_orgs(&u, orgs, 2), "membership of the twin org and foundry-labs");
+    fa_http_jar_t *jar = fa_http_jar_new();
+    FA_CHECK_FATAL(fa_user_sign_in(&u, jar), "sign in %s", u.login);
+    FA_CHECK_FATAL(fa_wait_sync_status(&u, "done", FA_SYNC_WAIT_MS), "sync ends done");
+    json_t *doc = fa_app_snapshot(jar);
+    const json_t *ids =
+        json_object_get(json_array_get(json_object_get(doc, "users"), 0), "eligibleOrganizationIds");
+    char *text = json_dumps(ids, JSON_COMPACT);
+    char *want = fa_xasprintf("[\"%lld\",\"%lld\"]", u.id, FA_FOUNDRY_LABS);
+    FA_CHECK(text && strcmp(text, want) == 0, "eligibleOrganizationIds %s, want %s",
+             text ? text : "(missing)", want);
+    long long stored = fa_sql_int("SELECT cardinality(eligible_organization_ids) FROM "
+                                  "user_profiles WHERE user_id = $1",
+                                  u.id_text, NULL);
+    FA_CHECK(stored == 2, "user_profiles.eligible_organization_ids holds %lld ids, want 2",
+             stored);
+    free(want);
+    free(text);
+    json_decref(doc);
+    fa_http_jar_free(jar);
+}
+
 /* ---- 5. organization selection --------------------------------------------- */
 
 static char *fa_active_org(fa_http_jar_t *jar)
@@ -649,6 +686,8 @@ void fa_register_snapshot_suite(void)
     fa_test_add(s, "hostile text, a renamed org and timestamps render exactly",
                 test_rows_render_exactly);
     fa_test_add(s, "sign-in does not wait for the org sync", test_sign_in_does_not_wait_for_sync);
+    fa_test_add(s, "an organization sharing the user's id is eligible once",
+                test_eligible_ids_unique);
     fa_test_add(s, "selecting an org that is not eligible is 403, nothing changes",
                 test_select_not_eligible_is_403);
     fa_test_add(s, "two browsers keep their own active org; a sync clears a dropped one",
