@@ -55,7 +55,7 @@ void fa_handle_metrics(fa_ctx_t *ctx)
     fa_buf_t out;
     fa_buf_init(&out, ctx->arena, 8192);
     fa_metrics_render(&out, names, fa_route_count);
-    fa_response_set_header(ctx->res, "Content-Type", "text/plain; version=0.0.4");
+    fa_response_set_header(ctx->res, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     fa_buf_append(&ctx->res->body, out.data, out.len);
     ctx->res->status = 200;
 }

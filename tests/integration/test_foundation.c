@@ -74,8 +74,11 @@ static double fa_healthz_count(char **text_out)
     fa_http_response_t *r = fa_http_get("/metrics");
     const char *ct = fa_http_header(r, "Content-Type");
     FA_CHECK(r->status == 200, "GET /metrics: expected 200, got %ld", r->status);
-    FA_CHECK(ct && strncmp(ct, "text/plain", 10) == 0,
-             "GET /metrics: Content-Type expected text/plain, got %s", ct ? ct : "(none)");
+    /* Prometheus's exposition type, charset included like every text type. */
+    FA_CHECK(ct && strcmp(ct, "text/plain; version=0.0.4; charset=utf-8") == 0,
+             "GET /metrics: Content-Type expected text/plain; version=0.0.4; charset=utf-8, "
+             "got %s",
+             ct ? ct : "(none)");
     double v = fa_metrics_value(r->body, FA_METRIC_REQUESTS, fa_healthz_200);
     if (text_out)
         *text_out = fa_xstrdup(r->body);

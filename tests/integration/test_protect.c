@@ -83,6 +83,7 @@ static char *fa_write_nginx_conf(int echo_port)
             "    limit_req_zone $binary_remote_addr zone=foundry_auth_auth:1m rate=10000r/s;\n"
             "    upstream foundry_auth { server unix:%2$s; }\n"
             "    include snippets/foundry-auth-protect-maps.conf;\n"
+            "    include snippets/foundry-auth-hsts-map.conf;\n"
             "    server {\n"
             "        listen 127.0.0.1:%3$d;\n"
             "        include snippets/foundry-auth-locations.conf;\n"
