@@ -347,6 +347,89 @@ static bool fa_load_lifetimes(fa_loader_t *l, fa_config_t *cfg)
     return true;
 }
 
+static bool fa_is_option_key_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static const char *fa_skip_blanks(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+/* Where an entry's option starts: the first ':' followed by a key and '='.
+ * Audiences are often URIs with colons of their own
+ * ("https://api.example.com:8443"), which must keep meaning what they meant
+ * before options existed, so a bare ':' does not start one. */
+static char *fa_audience_option(char *entry)
+{
+    for (char *c = strchr(entry, ':'); c; c = strchr(c + 1, ':')) {
+        const char *p = fa_skip_blanks(c + 1), *key = p;
+        while (fa_is_option_key_char(*p))
+            p++;
+        if (p != key && *fa_skip_blanks(p) == '=')
+            return c;
+    }
+    return NULL;
+}
+
+/* "audience" or "audience:max_auth_age=SECONDS"; cuts the option off entry.
+ * A misspelt or malformed option is refused, never read as part of the
+ * audience's name: that would silently issue tokens without the limit the
+ * operator asked for. */
+static bool fa_parse_audience(fa_loader_t *l, size_t index, char *entry, long *max_auth_age)
+{
+    static const char key_name[] = "max_auth_age";
+    *max_auth_age = 0;
+    char *colon = fa_audience_option(entry);
+    if (!colon) {
+        if (strstr(entry, key_name))
+            return fa_fail(l,
+                           "FOUNDRY_JWT_AUDIENCES: entry %zu: write the limit as "
+                           "audience:max_auth_age=SECONDS",
+                           index + 1);
+        return true;
+    }
+    const char *key = fa_skip_blanks(colon + 1), *p = key;
+    while (fa_is_option_key_char(*p))
+        p++;
+    if ((size_t)(p - key) != sizeof(key_name) - 1 || strncmp(key, key_name, (size_t)(p - key)) != 0)
+        return fa_fail(l,
+                       "FOUNDRY_JWT_AUDIENCES: entry %zu: unknown option (the only one is "
+                       "max_auth_age=SECONDS)",
+                       index + 1);
+    const char *value = fa_skip_blanks(fa_skip_blanks(p) + 1);
+    char *end;
+    errno = 0;
+    long n = (*value >= '0' && *value <= '9') ? strtol(value, &end, 10) : -1;
+    if (n < 1 || n > FA_MAX_AUTH_AGE_LIMIT || errno || *fa_skip_blanks(end))
+        return fa_fail(l,
+                       "FOUNDRY_JWT_AUDIENCES: entry %zu: max_auth_age must be an integer "
+                       "between 1 and %ld (seconds)",
+                       index + 1, FA_MAX_AUTH_AGE_LIMIT);
+    while (colon > entry && (colon[-1] == ' ' || colon[-1] == '\t'))
+        colon--;
+    *colon = '\0';
+    if (!*entry)
+        return fa_fail(l, "FOUNDRY_JWT_AUDIENCES: entry %zu: no audience before max_auth_age",
+                       index + 1);
+    *max_auth_age = n;
+    return true;
+}
+
+static bool fa_load_audiences(fa_loader_t *l, fa_config_t *cfg)
+{
+    if (!fa_split_list(l, "FOUNDRY_JWT_AUDIENCES", fa_get(l, "FOUNDRY_JWT_AUDIENCES"),
+                       cfg->jwt_audiences, FA_MAX_AUDIENCES, &cfg->jwt_audience_count))
+        return false;
+    for (size_t i = 0; i < cfg->jwt_audience_count; i++)
+        if (!fa_parse_audience(l, i, cfg->jwt_audiences[i], &cfg->jwt_audience_max_auth_age[i]))
+            return false;
+    return true;
+}
+
 static bool fa_load_process(fa_loader_t *l, fa_config_t *cfg)
 {
     long workers = 0;
@@ -406,9 +489,7 @@ bool fa_config_load(fa_config_t *cfg, fa_env_fn env, void *env_ctx, char *err, s
               fa_load_github(&l, cfg) && fa_load_origins(&l, cfg) &&
               fa_load_path(&l, "FOUNDRY_SIGN_IN_PATH", "/sign-in", &cfg->sign_in_path) &&
               fa_load_path(&l, "FOUNDRY_DEFAULT_RETURN_TO", "/app", &cfg->default_return_to) &&
-              fa_load_lifetimes(&l, cfg) &&
-              fa_split_list(&l, "FOUNDRY_JWT_AUDIENCES", fa_get(&l, "FOUNDRY_JWT_AUDIENCES"),
-                            cfg->jwt_audiences, FA_MAX_AUDIENCES, &cfg->jwt_audience_count) &&
+              fa_load_lifetimes(&l, cfg) && fa_load_audiences(&l, cfg) &&
               fa_load_process(&l, cfg);
     if (!ok)
         fa_config_free(cfg);

@@ -12,6 +12,7 @@
 #define FA_MAX_TRUSTED_ORIGINS 16
 #define FA_MAX_AUDIENCES 16
 #define FA_MIN_SECRET_LEN 32
+#define FA_MAX_AUTH_AGE_LIMIT (3650L * 86400) /* the longest FOUNDRY_SESSION_MAX_AGE */
 
 typedef enum { FA_LOG_DEBUG, FA_LOG_INFO, FA_LOG_WARN, FA_LOG_ERROR } fa_log_level_t;
 
@@ -37,7 +38,10 @@ typedef struct {
     long session_max_age;   /* FOUNDRY_SESSION_MAX_AGE (absolute), default 30 days */
     long jwt_ttl;           /* FOUNDRY_JWT_TTL, default 300 */
     long jwt_leeway;        /* FOUNDRY_JWT_LEEWAY, default 30 */
-    char *jwt_audiences[FA_MAX_AUDIENCES]; /* FOUNDRY_JWT_AUDIENCES */
+    char *jwt_audiences[FA_MAX_AUDIENCES]; /* FOUNDRY_JWT_AUDIENCES, names only */
+    /* Per audience (same index): the oldest GitHub sign-in, in seconds, a
+     * token may be issued on (":max_auth_age=N"); 0 = no limit. */
+    long jwt_audience_max_auth_age[FA_MAX_AUDIENCES];
     size_t jwt_audience_count;
     long cookie_cache_max_age; /* FOUNDRY_COOKIE_CACHE_MAX_AGE, 0 = off (default) */
     char *starter_repo;     /* FOUNDRY_STARTER_REPO owner/repo */

@@ -261,8 +261,11 @@ static void check_accepted(const fa_config_t *c)
     CHECK(c->github_client_id && c->github_client_id[0]);
     CHECK(c->github_client_secret && c->github_client_secret[0]);
     CHECK(c->jwt_audience_count <= FA_MAX_AUDIENCES);
-    for (size_t i = 0; i < c->jwt_audience_count; i++)
+    for (size_t i = 0; i < c->jwt_audience_count; i++) {
         CHECK(c->jwt_audiences[i][0] && !strchr(c->jwt_audiences[i], ','));
+        CHECK(c->jwt_audience_max_auth_age[i] >= 0 &&
+              c->jwt_audience_max_auth_age[i] <= FA_MAX_AUTH_AGE_LIMIT);
+    }
     check_urls(c);
     check_paths(c);
     check_numbers(c);

@@ -413,6 +413,60 @@ static void test_other_settings(void)
     assert_refused(LOAD({"FOUNDRY_SIGN_IN_PATH", "https://evil.example/"}), "FOUNDRY_SIGN_IN_PATH");
 }
 
+/* Issue 12: "audience:max_auth_age=SECONDS" limits how old the GitHub
+ * sign-in behind a token may be; plain entries, and URIs with colons of
+ * their own, keep their meaning. */
+static void test_audience_max_auth_age_parsed(void)
+{
+    CU_ASSERT_TRUE_FATAL(
+        LOAD({"FOUNDRY_JWT_AUDIENCES", "api, provider-proxy:max_auth_age=3600, "
+                                       "https://svc.example.com:8443, fresh : max_auth_age = 60"}));
+    CU_ASSERT_EQUAL_FATAL(cfg.jwt_audience_count, 4);
+    CU_ASSERT_STRING_EQUAL(cfg.jwt_audiences[0], "api");
+    CU_ASSERT_EQUAL(cfg.jwt_audience_max_auth_age[0], 0);
+    CU_ASSERT_STRING_EQUAL(cfg.jwt_audiences[1], "provider-proxy");
+    CU_ASSERT_EQUAL(cfg.jwt_audience_max_auth_age[1], 3600);
+    CU_ASSERT_STRING_EQUAL(cfg.jwt_audiences[2], "https://svc.example.com:8443");
+    CU_ASSERT_EQUAL(cfg.jwt_audience_max_auth_age[2], 0);
+    CU_ASSERT_STRING_EQUAL(cfg.jwt_audiences[3], "fresh");
+    CU_ASSERT_EQUAL(cfg.jwt_audience_max_auth_age[3], 60);
+    fa_config_free(&cfg);
+}
+
+/* A malformed limit stops the start: read as part of the name it would
+ * issue tokens with no limit at all. */
+static void test_audience_max_auth_age_malformed_refused(void)
+{
+    static const char *const bad[] = {
+        "proxy:max_auth_age=",
+        "proxy:max_auth_age=abc",
+        "proxy:max_auth_age=-5",
+        "proxy:max_auth_age=0",
+        "proxy:max_auth_age=60s",
+        "proxy:max_auth_age=+60",
+        "proxy:max_auth_age=99999999999999999999",
+        "proxy:max_auth_age=315360001",
+        "proxy:max_auth_age",
+        "proxy:max_auth_age 60",
+        "proxy:maxauthage=60",
+        "proxy:max_age=60",
+        ":max_auth_age=60",
+        "proxy:max_auth_age=60:max_auth_age=30",
+        "api, proxy:max_auth_age=1e3",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        bool ok = LOAD({"FOUNDRY_JWT_AUDIENCES", bad[i]});
+        if (ok)
+            fprintf(stderr, "\n  accepted FOUNDRY_JWT_AUDIENCES=%s\n", bad[i]);
+        assert_refused(ok, "FOUNDRY_JWT_AUDIENCES");
+        CU_ASSERT(contains(err, "max_auth_age"));
+    }
+    /* The largest limit is accepted, one more is not (above). */
+    CU_ASSERT_TRUE_FATAL(LOAD({"FOUNDRY_JWT_AUDIENCES", "proxy:max_auth_age=315360000"}));
+    CU_ASSERT_EQUAL(cfg.jwt_audience_max_auth_age[0], 315360000);
+    fa_config_free(&cfg);
+}
+
 /* Invariant 6: no refusal or warning carries a secret value, whatever failed
  * after the secrets were read. */
 static void test_error_never_contains_secret(void)
@@ -471,6 +525,8 @@ int main(void)
         TEST(test_numeric_in_range_accepted),
         TEST(test_session_ttl_above_max_age_refused),
         TEST(test_other_settings),
+        TEST(test_audience_max_auth_age_parsed),
+        TEST(test_audience_max_auth_age_malformed_refused),
         TEST(test_error_never_contains_secret),
         TEST(test_small_error_buffer_truncates_safely),
     };
