@@ -23,6 +23,8 @@ enum {
     FA_COL_UPDATED_AT,
     FA_COL_NOW,
     FA_COL_LOGIN,
+    /* session_check_auth_time and session_lookup */
+    FA_COL_AUTH_TIME,
     /* session_lookup only */
     FA_COL_CREATED_AT,
     FA_COL_NAME,
@@ -40,12 +42,19 @@ enum {
 
 #define FA_SESSION_CHECK_COLUMNS "s.user_id, s.id, s.expires_at, s.updated_at, now(), p.github_login"
 
-#define FA_SESSION_SELECT                                                                       \
-    "SELECT " FA_SESSION_CHECK_COLUMNS ", s.created_at, u.name, u.email, u.image, p.role_label " \
-    FA_SESSION_FROM "JOIN users u ON u.id = s.user_id " FA_SESSION_WHERE
+#define FA_SESSION_SELECT                                                                          \
+    "SELECT " FA_SESSION_CHECK_COLUMNS ", s.auth_time, s.created_at, u.name, u.email, u.image, "   \
+    "p.role_label " FA_SESSION_FROM "JOIN users u ON u.id = s.user_id " FA_SESSION_WHERE
+
+/* What a lookup reads; each statement's columns are a prefix of the next's. */
+typedef enum { FA_READ_IDENTITY, FA_READ_AUTH_TIME, FA_READ_USER } fa_session_read_t;
 
 static const fa_db_statement_t fa_session_statements[] = {
     {"session_check", "SELECT " FA_SESSION_CHECK_COLUMNS " " FA_SESSION_FROM FA_SESSION_WHERE, 1},
+    /* The same plus auth_time, only for the routes that judge it (token
+     * issue): auth_request's check stays as lean as it was. */
+    {"session_check_auth_time",
+     "SELECT " FA_SESSION_CHECK_COLUMNS ", s.auth_time " FA_SESSION_FROM FA_SESSION_WHERE, 1},
     {"session_lookup", FA_SESSION_SELECT, 1},
     {"session_lookup_locked", FA_SESSION_SELECT " FOR KEY SHARE OF s", 1},
     {"session_extend",
@@ -59,14 +68,15 @@ static const fa_db_statement_t fa_session_statements[] = {
      * together or not at all (foreign keys are checked at statement end). */
     {"session_create",
      "WITH s AS (INSERT INTO sessions (user_id, id, expires_at, absolute_expires_at, ip, "
-     "user_agent) VALUES ($1, $2::uuid, now() + make_interval(secs => $3::int), "
-     "now() + make_interval(secs => $4::int), $5, $6) RETURNING user_id, id, expires_at, "
-     "created_at), "
+     "user_agent, auth_time) VALUES ($1, $2::uuid, now() + make_interval(secs => $3::int), "
+     "now() + make_interval(secs => $4::int), $5, $6, now()) RETURNING user_id, id, expires_at, "
+     "created_at, auth_time), "
      "i AS (INSERT INTO session_index (token_hash, user_id, session_id) "
      "SELECT $7::bytea, user_id, id FROM s), "
      "st AS (INSERT INTO session_state (user_id, session_id) SELECT user_id, id FROM s) "
      "SELECT " FA_ISO("expires_at") " AS expires_at, " FA_ISO("created_at") " AS created_at, "
-     "extract(epoch FROM expires_at - now())::bigint AS expires_in FROM s",
+     "extract(epoch FROM expires_at - now())::bigint AS expires_in, "
+     "floor(extract(epoch FROM auth_time))::bigint AS auth_time FROM s",
      7},
     /* Only after the check found nothing: is the session there but expired
      * (sign in again) or gone (revoked, signed out, or collected)? */
@@ -104,7 +114,7 @@ static const char *fa_iso(fa_arena_t *arena, int64_t unix_us)
 }
 
 static fa_status_t fa_session_query(fa_db_t *db, fa_arena_t *arena, const char *statement,
-                                    bool with_user, const fa_config_t *cfg,
+                                    fa_session_read_t read, const fa_config_t *cfg,
                                     const uint8_t hash[FA_SHA256_LEN], fa_session_t *out,
                                     fa_error_t *err)
 {
@@ -130,7 +140,9 @@ static fa_status_t fa_session_query(fa_db_t *db, fa_arena_t *arena, const char *
         fa_seconds_rounded(now - fa_db_bin_timestamp_us(r, 0, FA_COL_UPDATED_AT)) >=
         cfg->session_update_age;
     out->login = fa_db_bin_text(r, 0, FA_COL_LOGIN);
-    if (with_user) {
+    if (read >= FA_READ_AUTH_TIME) /* whole seconds: a JWT NumericDate, rounded down */
+        out->auth_time = fa_db_bin_timestamp_us(r, 0, FA_COL_AUTH_TIME) / 1000000;
+    if (read >= FA_READ_USER) {
         out->created_at = fa_iso(arena, fa_db_bin_timestamp_us(r, 0, FA_COL_CREATED_AT));
         out->name = fa_db_bin_text(r, 0, FA_COL_NAME);
         out->email = fa_db_bin_text(r, 0, FA_COL_EMAIL);
@@ -144,20 +156,28 @@ static fa_status_t fa_session_query(fa_db_t *db, fa_arena_t *arena, const char *
 fa_status_t fa_session_check(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
                              const uint8_t hash[FA_SHA256_LEN], fa_session_t *out, fa_error_t *err)
 {
-    return fa_session_query(db, arena, "session_check", false, cfg, hash, out, err);
+    return fa_session_query(db, arena, "session_check", FA_READ_IDENTITY, cfg, hash, out, err);
+}
+
+fa_status_t fa_session_check_auth_time(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
+                                       const uint8_t hash[FA_SHA256_LEN], fa_session_t *out,
+                                       fa_error_t *err)
+{
+    return fa_session_query(db, arena, "session_check_auth_time", FA_READ_AUTH_TIME, cfg, hash, out,
+                            err);
 }
 
 fa_status_t fa_session_load(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
                             const uint8_t hash[FA_SHA256_LEN], fa_session_t *out, fa_error_t *err)
 {
-    return fa_session_query(db, arena, "session_lookup", true, cfg, hash, out, err);
+    return fa_session_query(db, arena, "session_lookup", FA_READ_USER, cfg, hash, out, err);
 }
 
 fa_status_t fa_session_load_locked(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
                                    const uint8_t hash[FA_SHA256_LEN], fa_session_t *out,
                                    fa_error_t *err)
 {
-    return fa_session_query(db, arena, "session_lookup_locked", true, cfg, hash, out, err);
+    return fa_session_query(db, arena, "session_lookup_locked", FA_READ_USER, cfg, hash, out, err);
 }
 
 fa_status_t fa_session_explain(fa_db_t *db, fa_arena_t *arena, const uint8_t hash[FA_SHA256_LEN],
@@ -236,6 +256,7 @@ fa_status_t fa_session_create(fa_db_t *db, fa_arena_t *arena, const fa_config_t 
     out->expires_at = fa_db_value(r, 0, "expires_at");
     out->created_at = fa_db_value(r, 0, "created_at");
     out->expires_in = (long)fa_db_value_ll(r, 0, "expires_in", 0);
+    out->auth_time = fa_db_value_ll(r, 0, "auth_time", 0);
     memcpy(out->token_hash, hash, FA_SHA256_LEN);
     return FA_OK;
 }

@@ -25,6 +25,10 @@ typedef struct {
     const char *created_at;
     long expires_in;        /* seconds from now */
     bool needs_refresh;     /* sliding expiry due (older than the update age) */
+    /* Unix seconds of the GitHub sign-in that created this session (the JWT
+     * auth_time claim). From fa_session_create, fa_session_check_auth_time
+     * and fa_session_load*; 0 from fa_session_check and the cookie cache. */
+    int64_t auth_time;
     uint8_t token_hash[FA_SHA256_LEN];
     /* The user, from the same round trip. login always; the rest and
      * created_at only from fa_session_load*, not fa_session_check. */
@@ -49,6 +53,11 @@ void fa_session_register_statements(void);
  * auth_request asks for on every request, without the users join. */
 fa_status_t fa_session_check(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
                              const uint8_t hash[FA_SHA256_LEN], fa_session_t *out, fa_error_t *err);
+/* fa_session_check plus auth_time, for the few routes that judge how
+ * recent the sign-in was (token issue): the same single round trip. */
+fa_status_t fa_session_check_auth_time(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
+                                       const uint8_t hash[FA_SHA256_LEN], fa_session_t *out,
+                                       fa_error_t *err);
 /* The session and its user's profile. */
 fa_status_t fa_session_load(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
                             const uint8_t hash[FA_SHA256_LEN], fa_session_t *out, fa_error_t *err);

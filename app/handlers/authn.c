@@ -287,8 +287,11 @@ static void fa_cache_write(fa_ctx_t *ctx, const fa_session_t *s)
 static fa_status_t fa_load_session(fa_ctx_t *ctx, const fa_credential_t *cred, fa_session_t *s,
                                    fa_error_t *err)
 {
-    if ((ctx->route->flags & FA_ROUTE_IDENTITY) && !fa_cache_usable(ctx, cred))
+    if ((ctx->route->flags & FA_ROUTE_IDENTITY) && !fa_cache_usable(ctx, cred)) {
+        if (ctx->route->flags & FA_ROUTE_AUTH_TIME)
+            return fa_session_check_auth_time(ctx->db, ctx->arena, ctx->config, cred->hash, s, err);
         return fa_session_check(ctx->db, ctx->arena, ctx->config, cred->hash, s, err);
+    }
     return fa_session_load(ctx->db, ctx->arena, ctx->config, cred->hash, s, err);
 }
 

@@ -15,7 +15,10 @@
  *                     enforced, and writes through fa_authn_commit.
  *   FA_ROUTE_IDENTITY the handler reads only the identity (user id, login,
  *                     session id, expiry): the slimmer fa_session_check,
- *                     without the user's name, email and image. */
+ *                     without the user's name, email and image.
+ *   FA_ROUTE_AUTH_TIME with IDENTITY: also the session's auth_time (token
+ *                     issue judges how recent the GitHub sign-in was), from
+ *                     the same single query. */
 #ifndef FA_HANDLERS_AUTHN_H
 #define FA_HANDLERS_AUTHN_H
 
@@ -28,6 +31,7 @@
 #define FA_ROUTE_COOKIE_CACHE 0x8u
 #define FA_ROUTE_IDENTITY 0x10u
 #define FA_ROUTE_CALLS_OUT 0x20u
+#define FA_ROUTE_AUTH_TIME 0x40u
 
 /* Runs ctx->route->handler under the route's rules. */
 void fa_authn_invoke(fa_ctx_t *ctx);

@@ -29,6 +29,7 @@
 #define CACHE FA_ROUTE_COOKIE_CACHE
 #define IDENTITY FA_ROUTE_IDENTITY
 #define CALLS_OUT FA_ROUTE_CALLS_OUT
+#define AUTH_TIME FA_ROUTE_AUTH_TIME
 
 const fa_route_t fa_routes[] = {
     {"GET", "/healthz", fa_handle_healthz, "healthz", 0},
@@ -46,7 +47,8 @@ const fa_route_t fa_routes[] = {
     {"GET", "/v1/auth/verify", fa_handle_verify, "auth_verify",
      OPTIONAL | CACHE | IDENTITY},
     {"POST", "/v1/auth/dev/bootstrap", fa_handle_dev_bootstrap, "auth_dev_bootstrap", 0},
-    {"POST", "/v1/auth/token", fa_handle_token_issue, "auth_token", SESSION | IDENTITY},
+    {"POST", "/v1/auth/token", fa_handle_token_issue, "auth_token",
+     SESSION | IDENTITY | AUTH_TIME},
     {"POST", "/v1/auth/token/verify", fa_handle_token_verify, "auth_token_verify", 0},
     {"GET", "/.well-known/jwks.json", fa_handle_jwks, "jwks", 0},
     /* Admin routes authenticate the admin token themselves (handlers/admin.c). */
