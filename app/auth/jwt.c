@@ -223,6 +223,8 @@ char *fa_jwt_issue(fa_arena_t *arena, EVP_PKEY *priv, const char *kid, const fa_
     fa_buf_append_char(&h, '}');
     fa_buf_init(&p, arena, 512);
     fa_claim(&p, "aud", in->audience);
+    if (in->auth_time > 0)
+        fa_claim_number(&p, "auth_time", in->auth_time);
     fa_claim_number(&p, "exp", (int64_t)(in->now + in->ttl));
     fa_claim_number(&p, "iat", (int64_t)in->now);
     fa_claim(&p, "iss", in->issuer);

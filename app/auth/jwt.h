@@ -91,10 +91,12 @@ typedef struct {
     int64_t user_id;        /* sub, as a decimal string */
     time_t now;             /* iat and nbf */
     long ttl;               /* exp = now + ttl */
+    int64_t auth_time;      /* auth_time: the session's GitHub sign-in; 0 = omitted */
 } fa_jwt_issue_t;
 
 /* A signed token with header {"alg":"EdDSA","kid":kid,"typ":"JWT"} and
- * claims iss, sub, aud, iat, nbf, exp, jti (fresh uuid), sid, scope. */
+ * claims iss, sub, aud, iat, nbf, exp, jti (fresh uuid), sid, scope, and
+ * auth_time (OpenID Connect Core 1.0 section 2) when in->auth_time > 0. */
 char *fa_jwt_issue(fa_arena_t *arena, EVP_PKEY *priv, const char *kid, const fa_jwt_issue_t *in);
 
 /* RFC 6749 section 3.3 scope: space-separated tokens of %x21 / %x23-5B /

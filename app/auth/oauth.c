@@ -127,6 +127,12 @@ fa_status_t fa_oauth_start(fa_db_t *db, fa_arena_t *arena, const fa_services_t *
     return FA_OK;
 }
 
+const char *fa_oauth_start_url(const fa_config_t *cfg, fa_arena_t *arena, fa_str_t return_to)
+{
+    return fa_arena_sprintf(arena, "%s/v1/auth/github/start?returnTo=%s", cfg->public_url,
+                            fa_url_escape(arena, fa_return_to_sanitize(cfg, arena, return_to)));
+}
+
 static void fa_fail(fa_arena_t *arena, const fa_config_t *cfg, fa_oauth_result_t *out,
                     const char *code)
 {

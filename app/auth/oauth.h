@@ -52,6 +52,12 @@ fa_status_t fa_oauth_start(fa_db_t *db, fa_arena_t *arena, const fa_services_t *
                            fa_str_t return_to, fa_str_t binding, fa_oauth_start_result_t *out,
                            fa_error_t *err);
 
+/* Where to send a browser for a fresh GitHub sign-in that ends at
+ * return_to (sanitized like every returnTo; absent or refused = the default
+ * return path): FOUNDRY_AUTH_URL + /v1/auth/github/start?returnTo=...,
+ * absolute so that a page on another trusted origin can follow it too. */
+const char *fa_oauth_start_url(const fa_config_t *cfg, fa_arena_t *arena, fa_str_t return_to);
+
 /* Always fills out with a redirect; never reports a partial sign-in. */
 void fa_oauth_callback(fa_db_t *db, fa_arena_t *arena, const fa_services_t *services,
                        const fa_oauth_callback_t *in, fa_oauth_result_t *out);

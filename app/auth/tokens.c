@@ -3,6 +3,7 @@
  * claims already failed. */
 #include "auth/tokens.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -20,11 +21,15 @@ void fa_tokens_register_statements(void)
     fa_db_register(fa_token_statements, 1);
 }
 
-static bool fa_audience_allowed(const fa_config_t *cfg, const char *audience)
+const char fa_tokens_reauthentication_required[] = "reauthentication_required";
+
+static bool fa_audience_find(const fa_config_t *cfg, const char *audience, size_t *index)
 {
     for (size_t i = 0; i < cfg->jwt_audience_count; i++)
-        if (strcmp(cfg->jwt_audiences[i], audience) == 0)
+        if (strcmp(cfg->jwt_audiences[i], audience) == 0) {
+            *index = i;
             return true;
+        }
     return false;
 }
 
@@ -33,13 +38,25 @@ fa_status_t fa_tokens_issue(fa_db_t *db, fa_arena_t *arena, const fa_config_t *c
                             const char *audience, const char *scope, char **token, long *expires_in,
                             fa_error_t *err)
 {
-    if (!fa_audience_allowed(cfg, audience))
+    size_t audience_index;
+    if (!fa_audience_find(cfg, audience, &audience_index))
         return fa_error_set(err, FA_ERR_FORBIDDEN, "audience_not_allowed",
                             "this audience is not in FOUNDRY_JWT_AUDIENCES", NULL);
     if (!fa_jwt_scope_valid(scope))
         return fa_error_set(err, FA_ERR_BAD_REQUEST, "invalid_scope",
                             "scope must be space-separated printable ASCII, at most 256 bytes",
                             NULL);
+    if (s->auth_time <= 0)
+        abort(); /* the route did not read auth_time (FA_ROUTE_AUTH_TIME): API misuse */
+    time_t now = time(NULL);
+    /* Invariant (issue 12): no token for a max_auth_age audience from a
+     * GitHub sign-in older than that. Sliding expiry keeps a session alive
+     * for weeks; it never refreshes auth_time, only a new sign-in does. */
+    long max_auth_age = cfg->jwt_audience_max_auth_age[audience_index];
+    if (max_auth_age > 0 && (int64_t)now - s->auth_time > max_auth_age)
+        return fa_error_set(err, FA_ERR_UNAUTHORIZED, fa_tokens_reauthentication_required,
+                            "this audience needs a recent sign-in: sign in with GitHub again",
+                            "github sign-in older than the audience's max_auth_age");
     const fa_signing_key_t *key;
     fa_status_t st = fa_signing_keys_current(keys, db, arena, &key, err);
     if (st != FA_OK)
@@ -50,8 +67,9 @@ fa_status_t fa_tokens_issue(fa_db_t *db, fa_arena_t *arena, const fa_config_t *c
         .scope = scope,
         .session_id = s->id,
         .user_id = s->user_id,
-        .now = time(NULL),
+        .now = now,
         .ttl = cfg->jwt_ttl,
+        .auth_time = s->auth_time,
     };
     *token = fa_jwt_issue(arena, key->key, key->kid, &in);
     *expires_in = cfg->jwt_ttl;

@@ -13,10 +13,18 @@
 
 void fa_tokens_register_statements(void);
 
-/* A token for session s. Refuses (FA_ERR_FORBIDDEN, audience_not_allowed)
- * an audience outside FOUNDRY_JWT_AUDIENCES and (FA_ERR_BAD_REQUEST,
- * invalid_scope) a scope fa_jwt_scope_valid rejects. *token and *expires_in
- * on success. */
+/* fa_tokens_issue's error code when the audience's max_auth_age has passed
+ * since the session's GitHub sign-in; compare err.code with it by identity.
+ * Only a new sign-in (a new session, with a new auth_time) cures it. */
+extern const char fa_tokens_reauthentication_required[];
+
+/* A token for session s, carrying s->auth_time as its auth_time claim (s
+ * must come from a lookup that reads it: aborts on 0). Refuses
+ * (FA_ERR_FORBIDDEN, audience_not_allowed) an audience outside
+ * FOUNDRY_JWT_AUDIENCES, (FA_ERR_BAD_REQUEST, invalid_scope) a scope
+ * fa_jwt_scope_valid rejects and (FA_ERR_UNAUTHORIZED,
+ * fa_tokens_reauthentication_required) a sign-in older than the audience's
+ * max_auth_age. *token and *expires_in on success. */
 fa_status_t fa_tokens_issue(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
                             fa_signing_keys_cache_t *keys, const fa_session_t *s,
                             const char *audience, const char *scope, char **token, long *expires_in,

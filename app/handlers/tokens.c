@@ -13,6 +13,8 @@
 
 #include <string.h>
 
+#include "auth/oauth.h"
+#include "auth/return_to.h"
 #include "auth/tokens.h"
 #include "handlers/authn.h"
 #include "http/json_text.h"
@@ -37,6 +39,20 @@ static const char *fa_body_string(json_t *body, const char *key, size_t max, boo
     return json_string_value(v);
 }
 
+/* 401 with where to sign in again: the JSON error plus signInUrl, and the
+ * RFC 9470 step-up challenge for clients that read WWW-Authenticate. */
+static void fa_respond_reauthentication(fa_ctx_t *ctx, const fa_error_t *err, const char *return_to)
+{
+    const char *url = fa_oauth_start_url(ctx->config, ctx->arena, fa_str_from(return_to));
+    json_t *body =
+        json_pack("{s:s, s:s, s:s}", "error", err->code, "message", err->message, "signInUrl", url);
+    fa_response_json(ctx->res, fa_status_http_code(err->status), body);
+    json_decref(body);
+    fa_response_set_header(
+        ctx->res, "WWW-Authenticate",
+        "Bearer realm=\"foundry-auth\", error=\"insufficient_user_authentication\"");
+}
+
 void fa_handle_token_issue(fa_ctx_t *ctx)
 {
     json_t *body;
@@ -48,16 +64,22 @@ void fa_handle_token_issue(fa_ctx_t *ctx)
     bool bad = false;
     const char *audience = fa_body_string(body, "audience", 256, &bad);
     const char *scope = fa_body_string(body, "scope", FA_JWT_SCOPE_MAX, &bad);
+    /* Only used in a reauthentication answer: where the new sign-in ends. */
+    const char *return_to = fa_body_string(body, "returnTo", FA_RETURN_TO_MAX, &bad);
     if (bad || !audience) {
         fa_response_error_status(ctx->res, FA_ERR_BAD_REQUEST, "invalid_request",
-                                 "audience (a string) is required; scope is an optional string");
+                                 "audience (a string) is required; scope and returnTo are "
+                                 "optional strings");
         return;
     }
     char *token;
     long expires_in;
     if (fa_tokens_issue(ctx->db, ctx->arena, ctx->config, fa_jwt_keys(ctx), fa_authn_session(ctx),
                         audience, scope ? scope : "", &token, &expires_in, &err) != FA_OK) {
-        fa_response_error(ctx->res, &err);
+        if (err.code == fa_tokens_reauthentication_required)
+            fa_respond_reauthentication(ctx, &err, return_to);
+        else
+            fa_response_error(ctx->res, &err);
         return;
     }
     fa_buf_t out;

@@ -174,6 +174,25 @@ static void test_issue_verify_round_trip(void)
     CU_ASSERT_STRING_NOT_EQUAL(token, fa_jwt_issue(arena, signer, signer_kid, &in));
 }
 
+/* Issue 12: the session's sign-in time rides along, in sorted key order
+ * like the rest, and a token without one (auth_time 0) omits the claim. */
+static void test_auth_time_claim(void)
+{
+    fa_jwt_issue_t in = issue_params();
+    in.auth_time = t0 - 7200;
+    json_t *claims;
+    CU_ASSERT_EQUAL_FATAL(verify(fa_jwt_issue(arena, signer, signer_kid, &in), &claims),
+                          FA_JWT_VALID);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(claims, "auth_time")), t0 - 7200);
+    fa_jwt_claims_t c;
+    fa_jwt_expect_t e = expect_at(t0 + 10);
+    CU_ASSERT_EQUAL(fa_jwt_check_claims(claims, &e, &c), FA_JWT_VALID);
+    in.auth_time = 0;
+    CU_ASSERT_EQUAL_FATAL(verify(fa_jwt_issue(arena, signer, signer_kid, &in), &claims),
+                          FA_JWT_VALID);
+    CU_ASSERT_PTR_NULL(json_object_get(claims, "auth_time"));
+}
+
 static void test_alg_none_refused(void)
 {
     json_t *claims;
@@ -473,6 +492,7 @@ int main(void)
         {"RFC 8037 A.4: Ed25519 signature known answer", test_rfc8037_sign_known_answer},
         {"RFC 8037 A.5: verification known answer", test_rfc8037_verify_known_answer},
         {"issue and verify round trip", test_issue_verify_round_trip},
+        {"auth_time claim (issue 12)", test_auth_time_claim},
         {"alg none refused", test_alg_none_refused},
         {"HS256 keyed with the public key refused", test_hs256_with_public_key_refused},
         {"unknown or missing kid refused", test_unknown_kid_refused},
