@@ -90,8 +90,30 @@ export function goToSignIn() {
     window.location.assign('/sign-in?' + params.toString());
 }
 
+// A 401 reauthentication_required (POST /v1/auth/token for an audience
+// whose max_auth_age has passed) names the GitHub sign-in to go through:
+// follow it when it is ours (this origin, the start route), so a fresh
+// sign-in comes back to the caller's returnTo; anything else is a session
+// that ended.
+function reauthenticationUrl(data) {
+    if (!data || data.error !== 'reauthentication_required' || typeof data.signInUrl !== 'string') {
+        return null;
+    }
+    try {
+        const url = new URL(data.signInUrl, window.location.href);
+        if (url.origin === window.location.origin && url.pathname === '/v1/auth/github/start') {
+            return url.href;
+        }
+    } catch {
+        // not a URL: fall through to the sign-in page
+    }
+    return null;
+}
+
 // api(method, path, body?): the parsed JSON answer (null for 204), an
-// ApiError otherwise. A 401 sends the browser to sign-in and never settles,
+// ApiError otherwise. A 401 sends the browser to sign-in (or straight to a
+// fresh GitHub sign-in when the service asks for one: pass returnTo in the
+// body of POST /v1/auth/token to come back to this page) and never settles,
 // so no caller flashes an error on the way out.
 export async function api(method, path, body) {
     const init = {
@@ -113,7 +135,9 @@ export async function api(method, path, body) {
         throw new ApiError('network', 'Foundry Auth could not be reached. Check your connection and try again.', 0);
     }
     if (res.status === 401) {
-        goToSignIn();
+        const again = reauthenticationUrl(await res.json().catch(() => null));
+        if (again) window.location.assign(again);
+        else goToSignIn();
         return new Promise(() => {});
     }
     let data = null;
