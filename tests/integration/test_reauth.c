@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "identity_helpers.h"
@@ -278,6 +279,77 @@ static void test_sign_in_again_succeeds(void)
     fa_id_user_free(&u);
 }
 
+/* ---- the migration ------------------------------------------------------ */
+
+static int fa_migrate_db(const char *conninfo, const char *dir)
+{
+    char *db = fa_xasprintf("DATABASE_URL=%s", conninfo);
+    char *dir_env = fa_xasprintf("FA_MIGRATIONS_DIR=%s", dir);
+    const char *overrides[] = {db, dir_env, NULL};
+    char **envp = fa_environ_with(overrides);
+    char *argv[] = {(char *)fa_env("FA_TEST_MIGRATE"), NULL};
+    fa_run_result_t res;
+    fa_run(argv, envp, 60000, &res);
+    int rc = res.exit_code;
+    if (rc != 0)
+        FA_CHECK(false, "migrate %s: exit %d: %.500s", dir, rc, res.err);
+    fa_run_result_free(&res);
+    fa_strv_free(envp);
+    free(dir_env);
+    free(db);
+    return rc;
+}
+
+/* Sessions that exist when 004 runs count as signed in when they were
+ * created, not when the migration ran: otherwise every old session would
+ * look freshly authenticated. New rows get the time of their insert. */
+static void test_migration_backfills_created_at(void)
+{
+    char *db = fa_xasprintf("fa_reauth_migrate_%d", (int)getpid());
+    char *drop = fa_xasprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", db);
+    char *create = fa_xasprintf("CREATE DATABASE %s", db);
+    fa_sql_exec(drop, NULL);
+    FA_CHECK_FATAL(fa_sql_exec(create, NULL), "%s failed", create);
+    char *conninfo = fa_sql_conninfo_for(db);
+    char *before = fa_xasprintf("%s/sql-before-004-%d", fa_env("FA_TEST_TMP"), (int)getpid());
+    char *cmd = fa_xasprintf("rm -rf '%s' && mkdir -p '%s' && cp '%s'/sql/00[0-3]_*.sql '%s'/",
+                             before, before, fa_env("FA_TEST_ROOT"), before);
+    fa_run_result_t res;
+    fa_run_shell(cmd, 10000, &res);
+    FA_CHECK_FATAL(res.exit_code == 0, "%s: %s", cmd, res.err);
+    fa_run_result_free(&res);
+    char *all = fa_xasprintf("%s/sql", fa_env("FA_TEST_ROOT"));
+
+    if (fa_migrate_db(conninfo, before) == 0) {
+        long long inserted = fa_sql_int_in(
+            conninfo,
+            "WITH u AS (INSERT INTO users (id) VALUES (42) RETURNING id), "
+            "s AS (INSERT INTO sessions (user_id, id, expires_at, absolute_expires_at, "
+            "created_at) SELECT id, gen_random_uuid(), now() + interval '1 day', "
+            "now() + interval '20 days', now() - interval '3 days' FROM u RETURNING 1) "
+            "SELECT count(*) FROM s",
+            NULL);
+        FA_CHECK(inserted == 1, "inserting a session before 004: %lld rows", inserted);
+        fa_migrate_db(conninfo, all);
+        long long backfilled =
+            fa_sql_int_in(conninfo,
+                          "SELECT count(*) FROM sessions WHERE auth_time = created_at "
+                          "AND created_at < now() - interval '2 days'",
+                          NULL);
+        FA_CHECK(backfilled == 1, "sessions from before 004 with auth_time = created_at: %lld",
+                 backfilled);
+        long long fresh = fa_sql_int_in(
+            conninfo,
+            "WITH s AS (INSERT INTO sessions (user_id, id, expires_at, absolute_expires_at) "
+            "VALUES (42, gen_random_uuid(), now() + interval '1 day', now() + interval '20 days') "
+            "RETURNING auth_time) SELECT count(*) FROM s WHERE auth_time = now()",
+            NULL);
+        FA_CHECK(fresh == 1, "a session inserted after 004 gets auth_time now(): %lld", fresh);
+    }
+    FA_CHECK(fa_sql_exec(drop, NULL), "%s failed", drop);
+    free(all), free(cmd), free(before), free(conninfo), free(create), free(drop), free(db);
+}
+
 /* ---- sign-out-all stays ungated ---------------------------------------- */
 
 /* A decision, not a bug: sign-out-all is what a user presses after a stolen
@@ -313,6 +385,8 @@ void fa_register_reauth_suite(void)
                 test_old_sign_in_needs_reauthentication);
     fa_test_add(s, "signing in again gives a new session that gets the token",
                 test_sign_in_again_succeeds);
+    fa_test_add(s, "migration 004 backfills auth_time with created_at",
+                test_migration_backfills_created_at);
     fa_test_add(s, "sign-out-all needs no recent sign-in",
                 test_sign_out_all_needs_no_recent_sign_in);
 }
