@@ -3,11 +3,13 @@
 // against the test environment of scripts/test (nginx + service + jobs +
 // GitHub emulator). One user's whole day: sign in through the consent page,
 // switch organization, star the starter repository, revoke this browser's
-// session from a second one, sign out, sign out everywhere. Screenshots of
+// session from a second one, sign out, sign out everywhere, and sign in
+// again when an old sign-in asks for a max_auth_age token. Screenshots of
 // every page at desktop and phone widths go to FA_SCREENSHOT_DIR.
 //
 // Environment: FA_TEST_URL (nginx), FA_TEST_EMULATOR_URL (the emulator's
-// control API), optional FA_SCREENSHOT_DIR, FA_CHROMIUM (default
+// control API), FA_TEST_DATABASE_URL (psql, to age a sign-in), optional
+// FA_SCREENSHOT_DIR, FA_CHROMIUM (default
 // /usr/bin/chromium), FA_DOCS_SCREENSHOTS=1 (refresh docs/screenshots/).
 // A missing browser or playwright-core is a failure, never a skip.
 
@@ -15,6 +17,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 
 const BASE = process.env.FA_TEST_URL;
 const EMULATOR = process.env.FA_TEST_EMULATOR_URL;
@@ -335,6 +338,31 @@ test('Foundry Auth in Chromium: sign in, organizations, starter repo, sessions, 
             assert.equal(await sessionStatus(page), 401);
             await page.goto(`${BASE}/app`);
             await page.waitForURL(`${BASE}/sign-in?returnTo=%2Fapp`);
+        });
+
+        await step('an old sign-in asked for a max_auth_age token goes through GitHub again', async () => {
+            // Issue 12: fresh.test has max_auth_age=60 in scripts/test. The
+            // shared api() helper follows signInUrl; the new sign-in is a new
+            // session that gets the token, and lands on the returnTo it gave.
+            const { page } = a;
+            await signIn(page, '/app', { consent: false });
+            const sessionId = () => page.evaluate(async () => (await (await fetch('/v1/auth/session')).json()).session.id);
+            const before = await sessionId();
+            execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', process.env.FA_TEST_DATABASE_URL, '-c',
+                `UPDATE sessions SET auth_time = now() - interval '2 hours' WHERE user_id = ${USER.id}`]);
+            const askToken = () => page.evaluate(async () => (await fetch('/v1/auth/token', {
+                method: 'POST', headers: { 'Content-Type': 'application/json' },
+                body: JSON.stringify({ audience: 'fresh.test' }),
+            })).status);
+            assert.equal(await askToken(), 401);
+            // Not awaited inside: api() never settles, the page navigates away.
+            await page.evaluate(() => {
+                import('/common.js').then((m) => m.api('POST', '/v1/auth/token', { audience: 'fresh.test', returnTo: '/account' }));
+            });
+            await page.waitForURL(`${BASE}/account`);
+            await page.locator('#session-list > li.current').waitFor();
+            assert.notEqual(await sessionId(), before, 'signing in again must make a new session');
+            assert.equal(await askToken(), 200);
         });
 
         await step('no page threw a script error', async () => {
