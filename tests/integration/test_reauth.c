@@ -127,6 +127,41 @@ static void test_jwt_carries_auth_time(void)
     fa_id_user_free(&u);
 }
 
+/* Dev bootstrap is a sign-in too (app/auth/signin.c, the same session
+ * creation): its session's auth_time is its creation. */
+static void test_dev_bootstrap_sets_auth_time(void)
+{
+    fa_id_user_t u;
+    fa_id_user_new(&u, "bootauth");
+    char *gh_token = fa_emulator_issue_token(u.login, "read:user user:email read:org");
+    FA_CHECK_FATAL(gh_token != NULL, "POST /_emulator/tokens/issue failed");
+    fa_seen_secret("github", gh_token);
+    char *body = fa_xasprintf("{\"githubToken\":\"%s\"}", gh_token);
+    fa_http_response_t *boot = fa_id_post_json("/v1/auth/dev/bootstrap", NULL, body);
+    char *session = fa_set_cookie_value(boot, fa_session_cookie_name());
+    fa_seen_token(session);
+    FA_CHECK_FATAL(boot->status == 200 && session, "POST /v1/auth/dev/bootstrap: %ld",
+                   boot->status);
+    char *sid = fa_session_id_of(session);
+    FA_CHECK_FATAL(sid != NULL, "no session id for the bootstrap session");
+    long long created = fa_session_epoch(sid, "created_at");
+    fa_http_response_t *r = fa_request_token(session, FA_AUD_FRESH, NULL);
+    json_t *claims = fa_claims_of(r);
+    FA_CHECK(claims != NULL, FA_AUD_FRESH " after dev bootstrap: expected 200, got %ld %.300s",
+             r->status, fa_shown(r));
+    FA_CHECK(fa_claim_int(claims, "auth_time") == created,
+             "bootstrap session: auth_time claim expected %lld, got %lld", created,
+             fa_claim_int(claims, "auth_time"));
+    json_decref(claims);
+    fa_http_response_free(r);
+    free(sid);
+    free(session);
+    fa_http_response_free(boot);
+    free(body);
+    free(gh_token);
+    fa_id_user_free(&u);
+}
+
 /* ---- (b) an old sign-in ------------------------------------------------- */
 
 static void fa_check_sign_in_url(const fa_http_response_t *r, const char *expected_return_to,
@@ -396,6 +431,7 @@ void fa_register_reauth_suite(void)
 {
     CU_pSuite s = fa_suite_add("reauth", NULL, NULL);
     fa_test_add(s, "JWT carries auth_time, the session's sign-in", test_jwt_carries_auth_time);
+    fa_test_add(s, "dev bootstrap sets auth_time too", test_dev_bootstrap_sets_auth_time);
     fa_test_add(s, "old sign-in: reauthentication_required for a max_auth_age audience",
                 test_old_sign_in_needs_reauthentication);
     fa_test_add(s, "signing in again gives a new session that gets the token",
