@@ -6,20 +6,16 @@
 -- moves expires_at and updated_at, never this: only a new sign-in (which is
 -- always a new session) sets it.
 --
--- Live-safe on PostgreSQL 15: ADD COLUMN with a constant-per-statement
--- default is a catalogue change, no table rewrite. The backfill then
--- touches each existing row once while this transaction holds the ALTER's
--- lock: sessions is one row per live session, so that is short, and
--- lock_timeout makes the migration give up rather than queue every sign-in
--- and auth_request behind a long-running transaction.
+-- Live-safe: both statements only change the catalogue (no table rewrite,
+-- no row touched), so the ALTER's lock is held for milliseconds however
+-- many sessions exist. Sessions from before this column keep NULL and are
+-- read as coalesce(auth_time, created_at) (app/auth/session.c): they were
+-- signed in when they were created. A backfill UPDATE would rewrite every
+-- row while holding the lock that every session check waits on.
 SET LOCAL lock_timeout = '5s';
 
-ALTER TABLE sessions ADD COLUMN auth_time timestamptz NOT NULL DEFAULT now();
-
--- A session from before this column was signed in when it was created:
--- its creation time, not the migration's, or every old session would look
--- freshly authenticated.
-UPDATE sessions SET auth_time = created_at;
+ALTER TABLE sessions ADD COLUMN auth_time timestamptz;
+ALTER TABLE sessions ALTER COLUMN auth_time SET DEFAULT now();
 
 COMMENT ON COLUMN sessions.auth_time IS
-    'Last GitHub authentication behind this session (the JWT auth_time claim); set at sign-in only.';
+    'Last GitHub authentication behind this session (the JWT auth_time claim); set at sign-in only. NULL: a session from before migration 004, read as created_at.';

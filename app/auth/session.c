@@ -42,9 +42,13 @@ enum {
 
 #define FA_SESSION_CHECK_COLUMNS "s.user_id, s.id, s.expires_at, s.updated_at, now(), p.github_login"
 
+/* NULL for sessions from before migration 004: signed in when created. */
+#define FA_SESSION_AUTH_TIME "coalesce(s.auth_time, s.created_at)"
+
 #define FA_SESSION_SELECT                                                                          \
-    "SELECT " FA_SESSION_CHECK_COLUMNS ", s.auth_time, s.created_at, u.name, u.email, u.image, "   \
-    "p.role_label " FA_SESSION_FROM "JOIN users u ON u.id = s.user_id " FA_SESSION_WHERE
+    "SELECT " FA_SESSION_CHECK_COLUMNS ", " FA_SESSION_AUTH_TIME ", s.created_at, u.name, "        \
+    "u.email, u.image, p.role_label " FA_SESSION_FROM "JOIN users u ON u.id = s.user_id "          \
+    FA_SESSION_WHERE
 
 /* What a lookup reads; each statement's columns are a prefix of the next's. */
 typedef enum { FA_READ_IDENTITY, FA_READ_AUTH_TIME, FA_READ_USER } fa_session_read_t;
@@ -54,7 +58,9 @@ static const fa_db_statement_t fa_session_statements[] = {
     /* The same plus auth_time, only for the routes that judge it (token
      * issue): auth_request's check stays as lean as it was. */
     {"session_check_auth_time",
-     "SELECT " FA_SESSION_CHECK_COLUMNS ", s.auth_time " FA_SESSION_FROM FA_SESSION_WHERE, 1},
+     "SELECT " FA_SESSION_CHECK_COLUMNS ", " FA_SESSION_AUTH_TIME " " FA_SESSION_FROM
+     FA_SESSION_WHERE,
+     1},
     {"session_lookup", FA_SESSION_SELECT, 1},
     {"session_lookup_locked", FA_SESSION_SELECT " FOR KEY SHARE OF s", 1},
     {"session_extend",

@@ -236,6 +236,24 @@ static void test_old_sign_in_needs_reauthentication(void)
     r = fa_bearer_request("GET", "/v1/auth/session", u.session, NULL);
     FA_CHECK(r->status == 200, "GET /v1/auth/session after a refusal: %ld", r->status);
     fa_http_response_free(r);
+
+    /* A session from before migration 004 (auth_time NULL) counts from its
+     * creation: refused when that is old, and the claim says so. */
+    FA_CHECK_FATAL(fa_sql_exec("UPDATE sessions SET auth_time = NULL, "
+                               "created_at = now() - interval '3 hours' WHERE id = $1::uuid",
+                               sid, NULL),
+                   "cannot make session %s look older than migration 004", sid);
+    r = fa_request_token(u.session, FA_AUD_FRESH, NULL);
+    fa_expect_reauth(r, FA_AUD_FRESH " for a pre-004 session created 3 hours ago");
+    fa_http_response_free(r);
+    long long created = fa_session_epoch(sid, "created_at");
+    r = fa_request_token(u.session, FA_AUD_PLAIN, NULL);
+    claims = fa_claims_of(r);
+    FA_CHECK(claims != NULL && fa_claim_int(claims, "auth_time") == created,
+             FA_AUD_PLAIN " for a pre-004 session: auth_time expected created_at %lld, got %lld",
+             created, claims ? fa_claim_int(claims, "auth_time") : -1);
+    json_decref(claims);
+    fa_http_response_free(r);
     free(sid);
     fa_id_user_free(&u);
 }
@@ -350,10 +368,11 @@ static int fa_migrate_db(const char *conninfo, const char *dir)
     return rc;
 }
 
-/* Sessions that exist when 004 runs count as signed in when they were
- * created, not when the migration ran: otherwise every old session would
- * look freshly authenticated. New rows get the time of their insert. */
-static void test_migration_backfills_created_at(void)
+/* Sessions that exist when 004 runs keep auth_time NULL (no row rewritten
+ * under the ALTER's lock; the service reads them as signed in when they were
+ * created, see test_old_sign_in_needs_reauthentication). New rows get the
+ * time of their insert. */
+static void test_migration_rewrites_nothing(void)
 {
     char *db = fa_xasprintf("fa_reauth_migrate_%d", (int)getpid());
     char *drop = fa_xasprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", db);
@@ -381,13 +400,15 @@ static void test_migration_backfills_created_at(void)
             NULL);
         FA_CHECK(inserted == 1, "inserting a session before 004: %lld rows", inserted);
         fa_migrate_db(conninfo, all);
-        long long backfilled =
+        /* No row rewritten under the ALTER's lock: the old session keeps NULL,
+         * which the service reads as its creation time. */
+        long long untouched =
             fa_sql_int_in(conninfo,
-                          "SELECT count(*) FROM sessions WHERE auth_time = created_at "
+                          "SELECT count(*) FROM sessions WHERE auth_time IS NULL "
                           "AND created_at < now() - interval '2 days'",
                           NULL);
-        FA_CHECK(backfilled == 1, "sessions from before 004 with auth_time = created_at: %lld",
-                 backfilled);
+        FA_CHECK(untouched == 1, "sessions from before 004 left with auth_time NULL: %lld",
+                 untouched);
         long long fresh = fa_sql_int_in(
             conninfo,
             "WITH s AS (INSERT INTO sessions (user_id, id, expires_at, absolute_expires_at) "
@@ -436,8 +457,8 @@ void fa_register_reauth_suite(void)
                 test_old_sign_in_needs_reauthentication);
     fa_test_add(s, "signing in again gives a new session that gets the token",
                 test_sign_in_again_succeeds);
-    fa_test_add(s, "migration 004 backfills auth_time with created_at",
-                test_migration_backfills_created_at);
+    fa_test_add(s, "migration 004 rewrites no row; new sessions get auth_time now()",
+                test_migration_rewrites_nothing);
     fa_test_add(s, "sign-out-all needs no recent sign-in",
                 test_sign_out_all_needs_no_recent_sign_in);
 }
