@@ -1,4 +1,5 @@
-/* Owns: counted-string helpers and the arena-backed growable buffer. */
+/* Owns: counted-string helpers, the arena-backed growable buffer and UTF-8
+ * validation. */
 #include "core/str.h"
 
 #include <stdarg.h>
@@ -102,4 +103,48 @@ char *fa_buf_cstr(fa_buf_t *buf)
     fa_buf_reserve(buf, 0);
     buf->data[buf->len] = '\0';
     return buf->data;
+}
+
+/* RFC 3629 table 3-7: the well-formed byte sequences. Overlong forms (C0, C1,
+ * E0 80..9F, F0 80..8F), surrogates (ED A0..BF) and code points above
+ * U+10FFFF (F4 90.., F5..FF) all fail here. */
+bool fa_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+        if (c >= 0xC2 && c <= 0xDF) {
+            need = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            if (c == 0xE0)
+                lo = 0xA0;
+            else if (c == 0xED)
+                hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            if (c == 0xF0)
+                lo = 0x90;
+            else if (c == 0xF4)
+                hi = 0x8F;
+        } else {
+            return false;
+        }
+        if (len - i <= need)
+            return false;
+        if (p[i + 1] < lo || p[i + 1] > hi)
+            return false;
+        for (size_t k = 2; k <= need; k++)
+            if (p[i + k] < 0x80 || p[i + k] > 0xBF)
+                return false;
+        i += need + 1;
+    }
+    return true;
 }

@@ -70,4 +70,9 @@ void fa_buf_printf(fa_buf_t *buf, const char *fmt, ...) __attribute__((format(pr
 /* NUL-terminates (not counted in len) and returns data. */
 char *fa_buf_cstr(fa_buf_t *buf);
 
+/* Well-formed UTF-8 per RFC 3629: no overlong forms, surrogates or code
+ * points above U+10FFFF. In core because both http (requests) and github
+ * (answers) check text from outside with it. */
+bool fa_utf8_valid(const char *s, size_t len);
+
 #endif

@@ -108,10 +108,6 @@ fa_status_t fa_parse_cookies(fa_arena_t *arena, fa_str_t header, size_t max_cook
 fa_status_t fa_percent_decode(fa_arena_t *arena, fa_str_t in, bool plus_as_space, fa_str_t *out,
                               fa_error_t *err);
 
-/* Well-formed UTF-8 per RFC 3629: no overlong forms, surrogates or code
- * points above U+10FFFF. */
-bool fa_utf8_valid(const char *s, size_t len);
-
 /* JSON body: requires Content-Type application/json (415
  * unsupported_media_type otherwise), valid UTF-8 (400 bad_encoding), an
  * object at the top, no duplicate keys, depth <= FA_MAX_JSON_DEPTH (400

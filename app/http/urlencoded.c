@@ -1,54 +1,10 @@
 /* Owns: percent-decoding, application/x-www-form-urlencoded parsing (query
- * strings and form bodies) and UTF-8 validation.
+ * strings and form bodies). UTF-8 validation lives in core/str.c.
  * Never: hands back a byte string with a NUL or invalid UTF-8 in it, so nothing
  * downstream (libpq, jansson, log lines) meets one it did not expect. */
 #include "http/request.h"
 
 #include <string.h>
-
-/* RFC 3629 table 3-7: the well-formed byte sequences. Overlong forms (C0, C1,
- * E0 80..9F, F0 80..8F), surrogates (ED A0..BF) and code points above
- * U+10FFFF (F4 90.., F5..FF) all fail here. */
-bool fa_utf8_valid(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t need;
-        unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-        if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            if (c == 0xE0)
-                lo = 0xA0;
-            else if (c == 0xED)
-                hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            if (c == 0xF0)
-                lo = 0x90;
-            else if (c == 0xF4)
-                hi = 0x8F;
-        } else {
-            return false;
-        }
-        if (len - i <= need)
-            return false;
-        if (p[i + 1] < lo || p[i + 1] > hi)
-            return false;
-        for (size_t k = 2; k <= need; k++)
-            if (p[i + k] < 0x80 || p[i + k] > 0xBF)
-                return false;
-        i += need + 1;
-    }
-    return true;
-}
 
 static int fa_hex_value(char c)
 {
