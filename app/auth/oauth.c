@@ -285,7 +285,9 @@ static const char *fa_fetch_identity(fa_arena_t *arena, const fa_services_t *ser
                    : fa_github_failure_code(&err);
     }
     if (fa_github_get_user(services->github, arena, tokens->access_token, user, &err) != FA_OK) {
-        fa_log_warn("oauth", "reading the GitHub user failed: %s", err.code);
+        /* detail names the field GitHub got wrong, never its value. */
+        fa_log_warn("oauth", "reading the GitHub user failed: %s (%s)", err.code,
+                    err.detail ? err.detail : "");
         return fa_github_failure_code(&err);
     }
     *email_verified = false;
@@ -298,7 +300,8 @@ static const char *fa_fetch_identity(fa_arena_t *arena, const fa_services_t *ser
             user->email = email;
             *email_verified = verified;
         } else {
-            fa_log_warn("oauth", "reading the primary email failed: %s", err.code);
+            fa_log_warn("oauth", "reading the primary email failed: %s (%s)", err.code,
+                        err.detail ? err.detail : "");
         }
     }
     return NULL;

@@ -1,10 +1,17 @@
 /* GitHub's JSON answers, parsed with jansson into arena strings. Each parser
  * checks types strictly (ids are 64-bit integers > 0; GitHub's ids already
  * exceed 2^32) and reports what was wrong in err->detail by field name only:
- * never input text, since the body of a token answer holds a token. */
+ * never input text, since the body of a token answer holds a token.
+ *
+ * Invariant: every string handed back is checked here, at the boundary, so
+ * nothing GitHub sends can make a later request fail. A login goes out in an
+ * X-Auth-User-Login header, so it must have GitHub's login syntax (a CR/LF in
+ * one used to abort the worker on every session check); every other text is
+ * well-formed UTF-8 without control characters (C0, DEL, C1) and bounded. */
 #include "github/responses.h"
 
 #include <jansson.h>
+#include <strings.h>
 
 static const char *const BAD_MESSAGE = "GitHub sent an answer that could not be understood";
 
@@ -54,24 +61,115 @@ static char *dup_string(fa_arena_t *arena, const json_t *v)
     return fa_arena_strndup(arena, json_string_value(v), json_string_length(v));
 }
 
-/* A required non-empty string member. */
-static bool get_string(fa_arena_t *arena, const json_t *obj, const char *key, char **out)
+/* What a string member must look like to be accepted. */
+typedef enum {
+    TEXT_PLAIN, /* UTF-8 text without control characters */
+    TEXT_LOGIN, /* GitHub's login syntax (fa_github_login_valid) */
+    TEXT_URL,   /* TEXT_PLAIN and an absolute http(s) URL */
+} text_kind_t;
+
+/* Bounds on GitHub text, in bytes. GitHub documents none of them: these are
+ * ours, far above anything real (a display name is at most 255 characters
+ * on GitHub's side, RFC 5321 limits an address to 320 bytes), and low enough
+ * that nobody can park 1 MiB in a column rendered into every snapshot. */
+#define FA_GITHUB_MAX_NAME 255
+#define FA_GITHUB_MAX_EMAIL 320
+#define FA_GITHUB_MAX_URL 2048
+#define FA_GITHUB_MAX_SCOPE 1024
+
+/* C0 controls, DEL and the C1 controls (U+0080..U+009F, C2 80..C2 9F in
+ * UTF-8): none belongs in a name, an address or a URL, and a terminal or a
+ * log viewer may act on them. Call only on valid UTF-8. */
+static bool has_control(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] < 0x20 || p[i] == 0x7F)
+            return true;
+        if (p[i] == 0xC2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F)
+            return true;
+    }
+    return false;
+}
+
+bool fa_github_text_valid(const char *s, size_t len, size_t max)
+{
+    return s && len <= max && fa_utf8_valid(s, len) && !has_control(s, len);
+}
+
+static bool is_alnum(char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* GitHub's login rule: letters, digits and single hyphens, neither first nor
+ * last, at most 39 characters; Enterprise Managed Users add "_shortcode"
+ * (letters and digits; we bound the shortcode at 39 as well). Anything that
+ * passes is safe in a header, a URL path and a log line as it is. */
+bool fa_github_login_valid(const char *s, size_t len)
+{
+    if (!s)
+        return false;
+    const char *underscore = memchr(s, '_', len);
+    size_t base = underscore ? (size_t)(underscore - s) : len;
+    if (base == 0 || base > FA_GITHUB_MAX_LOGIN || s[0] == '-' || s[base - 1] == '-')
+        return false;
+    for (size_t i = 0; i < base; i++)
+        if (!is_alnum(s[i]) && !(s[i] == '-' && s[i + 1] != '-'))
+            return false;
+    if (!underscore)
+        return true;
+    size_t code = len - base - 1;
+    if (code == 0 || code > FA_GITHUB_MAX_LOGIN)
+        return false;
+    for (size_t i = base + 1; i < len; i++)
+        if (!is_alnum(s[i]))
+            return false;
+    return true;
+}
+
+static bool is_http_url(const char *s, size_t len)
+{
+    return (len > 7 && strncasecmp(s, "http://", 7) == 0) ||
+           (len > 8 && strncasecmp(s, "https://", 8) == 0);
+}
+
+static bool text_ok(const json_t *v, text_kind_t kind, size_t max)
+{
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    /* jansson refuses \u0000 without JSON_ALLOW_NUL; checked anyway, since a
+     * NUL would cut the arena copy short of what was validated. */
+    if (memchr(s, '\0', len))
+        return false;
+    if (kind == TEXT_LOGIN)
+        return fa_github_login_valid(s, len);
+    if (!fa_github_text_valid(s, len, max))
+        return false;
+    return kind != TEXT_URL || is_http_url(s, len);
+}
+
+/* A required non-empty string member of the given kind. */
+static bool get_string(fa_arena_t *arena, const json_t *obj, const char *key, text_kind_t kind,
+                       size_t max, char **out)
 {
     const json_t *v = json_object_get(obj, key);
-    if (!json_is_string(v) || json_string_length(v) == 0)
+    if (!json_is_string(v) || json_string_length(v) == 0 || !text_ok(v, kind, max))
         return false;
     *out = dup_string(arena, v);
     return true;
 }
 
-/* An optional string member: absent or null gives NULL; other types fail. */
-static bool get_nullable(fa_arena_t *arena, const json_t *obj, const char *key, char **out)
+/* An optional string member: absent or null gives NULL; other types and
+ * text that is not of the kind fail. */
+static bool get_nullable(fa_arena_t *arena, const json_t *obj, const char *key, text_kind_t kind,
+                         size_t max, char **out)
 {
     const json_t *v = json_object_get(obj, key);
     *out = NULL;
     if (!v || json_is_null(v))
         return true;
-    if (!json_is_string(v))
+    if (!json_is_string(v) || !text_ok(v, kind, max))
         return false;
     *out = dup_string(arena, v);
     return true;
@@ -109,6 +207,14 @@ static const char *error_name(fa_arena_t *arena, const json_t *v)
     return fa_arena_strndup(arena, s, len);
 }
 
+/* token_type: GitHub sends "bearer"; absent is tolerated, anything else
+ * means the answer is not what we think it is. */
+static bool token_type_ok(const json_t *root)
+{
+    const json_t *v = json_object_get(root, "token_type");
+    return !v || (json_is_string(v) && strcasecmp(json_string_value(v), "bearer") == 0);
+}
+
 fa_status_t fa_github_parse_tokens(fa_arena_t *arena, const char *body, size_t len,
                                    fa_github_tokens_t *out, fa_error_t *err)
 {
@@ -121,19 +227,24 @@ fa_status_t fa_github_parse_tokens(fa_arena_t *arena, const char *body, size_t l
         return fa_error_set(err, FA_ERR_UPSTREAM, "github_rejected_code",
                             "GitHub refused the sign-in code", error_name(arena, error));
     fa_github_tokens_t t = {0};
-    if (!get_string(arena, root, "access_token", &t.access_token) ||
+    if (!get_string(arena, root, "access_token", TEXT_PLAIN, FA_GITHUB_MAX_TOKEN,
+                    &t.access_token) ||
         !fa_github_token_valid(t.access_token))
         return fa_github_bad_response(err, "token answer without a usable access_token");
-    if (!get_nullable(arena, root, "refresh_token", &t.refresh_token) ||
+    if (!get_nullable(arena, root, "refresh_token", TEXT_PLAIN, FA_GITHUB_MAX_TOKEN,
+                      &t.refresh_token) ||
         (t.refresh_token && !fa_github_token_valid(t.refresh_token)))
         return fa_github_bad_response(err, "token answer with an unusable refresh_token");
-    if (!get_nullable(arena, root, "scope", &t.scope))
-        return fa_github_bad_response(err, "token answer with a non-string scope");
+    if (!get_nullable(arena, root, "scope", TEXT_PLAIN, FA_GITHUB_MAX_SCOPE, &t.scope))
+        return fa_github_bad_response(err, "token answer with an invalid scope");
     if (!t.scope)
         t.scope = fa_arena_strdup(arena, "");
-    if (!get_seconds(root, "expires_in", &t.expires_in) ||
-        !get_seconds(root, "refresh_token_expires_in", &t.refresh_token_expires_in))
-        return fa_github_bad_response(err, "token answer with an invalid expiry");
+    if (!get_seconds(root, "expires_in", &t.expires_in))
+        return fa_github_bad_response(err, "token answer with an invalid expires_in");
+    if (!get_seconds(root, "refresh_token_expires_in", &t.refresh_token_expires_in))
+        return fa_github_bad_response(err, "token answer with an invalid refresh_token_expires_in");
+    if (!token_type_ok(root))
+        return fa_github_bad_response(err, "token answer with a token_type other than bearer");
     *out = t;
     return FA_OK;
 }
@@ -148,12 +259,14 @@ fa_status_t fa_github_parse_user(fa_arena_t *arena, fa_str_t body, fa_github_use
     fa_github_user_t u = {0};
     if (!get_id(root, &u.id))
         return fa_github_bad_response(err, "/user answer without a positive integer id");
-    if (!get_string(arena, root, "login", &u.login))
-        return fa_github_bad_response(err, "/user answer without a login");
-    if (!get_nullable(arena, root, "name", &u.name) ||
-        !get_nullable(arena, root, "email", &u.email) ||
-        !get_nullable(arena, root, "avatar_url", &u.avatar_url))
-        return fa_github_bad_response(err, "/user answer with a field of the wrong type");
+    if (!get_string(arena, root, "login", TEXT_LOGIN, 0, &u.login))
+        return fa_github_bad_response(err, "/user answer without a valid login");
+    if (!get_nullable(arena, root, "name", TEXT_PLAIN, FA_GITHUB_MAX_NAME, &u.name))
+        return fa_github_bad_response(err, "/user answer with an invalid name");
+    if (!get_nullable(arena, root, "email", TEXT_PLAIN, FA_GITHUB_MAX_EMAIL, &u.email))
+        return fa_github_bad_response(err, "/user answer with an invalid email");
+    if (!get_nullable(arena, root, "avatar_url", TEXT_URL, FA_GITHUB_MAX_URL, &u.avatar_url))
+        return fa_github_bad_response(err, "/user answer with an invalid avatar_url");
     *out = u;
     return FA_OK;
 }
@@ -177,8 +290,11 @@ fa_status_t fa_github_parse_primary_email(fa_arena_t *arena, fa_str_t body, char
             continue;
         const json_t *ver = json_object_get(entry, "verified");
         char *address;
-        if (!json_is_boolean(ver) || !get_string(arena, entry, "email", &address))
-            return fa_github_bad_response(err, "/user/emails primary entry is incomplete");
+        if (!json_is_boolean(ver))
+            return fa_github_bad_response(err, "/user/emails primary entry without a verified "
+                                               "flag");
+        if (!get_string(arena, entry, "email", TEXT_PLAIN, FA_GITHUB_MAX_EMAIL, &address))
+            return fa_github_bad_response(err, "/user/emails primary entry without a valid email");
         *email = address;
         *verified = json_is_true(ver);
         return FA_OK;
@@ -218,11 +334,15 @@ fa_status_t fa_github_parse_orgs_page(fa_arena_t *arena, fa_str_t body, fa_githu
     json_array_foreach(root, i, entry)
     {
         fa_github_org_t org = {0};
-        if (!json_is_object(entry) || !get_id(entry, &org.id) ||
-            !get_string(arena, entry, "login", &org.login) ||
-            !get_nullable(arena, entry, "name", &org.name) ||
-            !get_nullable(arena, entry, "avatar_url", &org.avatar_url))
-            return fa_github_bad_response(err, "/user/orgs entry without a valid id or login");
+        if (!json_is_object(entry) || !get_id(entry, &org.id))
+            return fa_github_bad_response(err, "/user/orgs entry without a positive integer id");
+        /* An organization's login follows the same rule as a user's. */
+        if (!get_string(arena, entry, "login", TEXT_LOGIN, 0, &org.login))
+            return fa_github_bad_response(err, "/user/orgs entry without a valid login");
+        if (!get_nullable(arena, entry, "name", TEXT_PLAIN, FA_GITHUB_MAX_NAME, &org.name))
+            return fa_github_bad_response(err, "/user/orgs entry with an invalid name");
+        if (!get_nullable(arena, entry, "avatar_url", TEXT_URL, FA_GITHUB_MAX_URL, &org.avatar_url))
+            return fa_github_bad_response(err, "/user/orgs entry with an invalid avatar_url");
         /* Pages can repeat items when memberships change between requests. */
         if (!org_seen(list, org.id))
             org_append(arena, list, &org);

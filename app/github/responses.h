@@ -15,6 +15,18 @@
 #define FA_GITHUB_MAX_TOKEN 1024
 bool fa_github_token_valid(const char *token);
 
+/* GitHub's login syntax: letters, digits, single hyphens (not first or last),
+ * 1..FA_GITHUB_MAX_LOGIN bytes, optionally "_shortcode" (Enterprise Managed
+ * Users; 1..FA_GITHUB_MAX_LOGIN letters and digits). Implies header-safe. */
+#define FA_GITHUB_MAX_LOGIN 39
+bool fa_github_login_valid(const char *s, size_t len);
+/* Well-formed UTF-8, no C0/DEL/C1 control character, at most max bytes. */
+bool fa_github_text_valid(const char *s, size_t len, size_t max);
+
+/* Every string in *out is checked: login by fa_github_login_valid; name (255
+ * bytes), email (320) and avatar_url (2048, http(s) only) by
+ * fa_github_text_valid. A value that fails refuses the whole answer, with
+ * the field's name (never its value) in err->detail. */
 fa_status_t fa_github_parse_user(fa_arena_t *arena, fa_str_t body, fa_github_user_t *out,
                                  fa_error_t *err);
 

@@ -174,10 +174,10 @@ static void test_orgs_dedup_across_pages(void)
 {
     fa_github_org_list_t list = {0};
     fa_error_t err = {0};
-    const char *page1 = "[{\"login\":\"a\",\"id\":1,\"avatar_url\":\"u\"},"
-                        "{\"login\":\"b\",\"id\":4000000001,\"avatar_url\":\"u\"}]";
+    const char *page1 = "[{\"login\":\"a\",\"id\":1,\"avatar_url\":\"https://a/o/1\"},"
+                        "{\"login\":\"b\",\"id\":4000000001,\"avatar_url\":\"http://u\"}]";
     /* Membership changed between requests: "b" shows up again on page 2. */
-    const char *page2 = "[{\"login\":\"b\",\"id\":4000000001,\"avatar_url\":\"u\"},"
+    const char *page2 = "[{\"login\":\"b\",\"id\":4000000001,\"avatar_url\":\"http://u\"},"
                         "{\"login\":\"c\",\"id\":3,\"avatar_url\":null}]";
     CU_ASSERT_EQUAL(fa_github_parse_orgs_page(arena, fa_str_from(page1), &list, &err), FA_OK);
     CU_ASSERT_EQUAL(fa_github_parse_orgs_page(arena, fa_str_from(page2), &list, &err), FA_OK);
@@ -194,6 +194,145 @@ static void test_orgs_dedup_across_pages(void)
     expect_bad(fa_github_parse_orgs_page(arena, FA_STR("{\"message\":\"x\"}"), &list, &err), &err);
 }
 
+/* Regression (issue 12): GitHub's answer is input. A login with CR/LF was
+ * accepted, stored, and aborted the worker on every later session check. */
+static void test_login_syntax(void)
+{
+    static const char *const good[] = {
+        "a",          "octo-cat",
+        "Octo-Cat-2", "octo-cat_acme",
+        "a1_B2",      "abcdefghijklmnopqrstuvwxyz0123456789abc", /* 39 */
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        CU_ASSERT(fa_github_login_valid(good[i], strlen(good[i])));
+    static const char *const bad[] = {
+        "",
+        "-a",
+        "a-",
+        "a--b",
+        "ab\r\nX-Evil: 1",
+        "a b",
+        "a.b",
+        "_acme",
+        "a_",
+        "a_b_c",
+        "a_b-c",
+        "caf\xC3\xA9",
+        "abcdefghijklmnopqrstuvwxyz0123456789abcd", /* 40 */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CU_ASSERT_FALSE(fa_github_login_valid(bad[i], strlen(bad[i])));
+    CU_ASSERT_FALSE(fa_github_login_valid("a\0b", 3));
+    CU_ASSERT_FALSE(fa_github_login_valid(NULL, 0));
+}
+
+static void test_text_rule(void)
+{
+    CU_ASSERT(fa_github_text_valid("Zo\xC3\xAB O'Brien \xF0\x9F\x98\x80", 17, 255));
+    CU_ASSERT(fa_github_text_valid("", 0, 0));
+    CU_ASSERT_FALSE(fa_github_text_valid("a\rb", 3, 255));
+    CU_ASSERT_FALSE(fa_github_text_valid("a\tb", 3, 255));
+    CU_ASSERT_FALSE(fa_github_text_valid("a\x7F", 2, 255));
+    CU_ASSERT_FALSE(fa_github_text_valid("a\xC2\x85", 3, 255)); /* NEL, a C1 control */
+    CU_ASSERT_FALSE(fa_github_text_valid("a\xFF", 2, 255));
+    CU_ASSERT_FALSE(fa_github_text_valid("abcd", 4, 3));
+}
+
+/* Each field refused on its own, with the field named in the detail. */
+static void expect_field(fa_status_t st, const fa_error_t *err, const char *field)
+{
+    expect_bad(st, err);
+    CU_ASSERT_PTR_NOT_NULL(err->detail ? strstr(err->detail, field) : NULL);
+}
+
+static void test_user_fields_validated(void)
+{
+    fa_github_user_t u;
+    fa_error_t err = {0};
+    static const struct {
+        const char *json, *field;
+    } bad[] = {
+        {"{\"id\":1,\"login\":\"ab\\r\\nX-Evil: 1\"}", "login"},
+        {"{\"id\":1,\"login\":\"a--b\"}", "login"},
+        {"{\"id\":1,\"login\":\"a\",\"name\":\"x\\ny\"}", "name"},
+        {"{\"id\":1,\"login\":\"a\",\"name\":\"x\\u0085y\"}", "name"},
+        {"{\"id\":1,\"login\":\"a\",\"email\":\"a@b\\r\\n\"}", "email"},
+        {"{\"id\":1,\"login\":\"a\",\"avatar_url\":\"javascript:alert(1)\"}", "avatar_url"},
+        {"{\"id\":1,\"login\":\"a\",\"avatar_url\":\"https://a/\\u0007\"}", "avatar_url"},
+        {"{\"id\":1,\"login\":\"a\",\"avatar_url\":7}", "avatar_url"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        expect_field(fa_github_parse_user(arena, fa_str_from(bad[i].json), &u, &err), &err,
+                     bad[i].field);
+        CU_ASSERT_PTR_NULL(u.login);
+    }
+    char json[600];
+    char name[257];
+    memset(name, 'n', 256);
+    name[256] = '\0';
+    snprintf(json, sizeof json, "{\"id\":1,\"login\":\"a\",\"name\":\"%s\"}", name);
+    expect_field(fa_github_parse_user(arena, fa_str_from(json), &u, &err), &err, "name");
+    name[255] = '\0'; /* 255 bytes: the bound itself is accepted */
+    snprintf(json, sizeof json, "{\"id\":1,\"login\":\"a\",\"name\":\"%s\"}", name);
+    CU_ASSERT_EQUAL(fa_github_parse_user(arena, fa_str_from(json), &u, &err), FA_OK);
+    const char *emu = "{\"id\":2,\"login\":\"octo-cat_acme\",\"name\":\"Zo\\u00eb\","
+                      "\"avatar_url\":\"HTTP://a/u/2\"}";
+    CU_ASSERT_EQUAL(fa_github_parse_user(arena, fa_str_from(emu), &u, &err), FA_OK);
+}
+
+static void test_token_fields_validated(void)
+{
+    fa_github_tokens_t t;
+    fa_error_t err = {0};
+    static const struct {
+        const char *json, *field;
+    } bad[] = {
+        {"{\"access_token\":\"gho_a\",\"scope\":\"user\\r\\nX: 1\"}", "scope"},
+        {"{\"access_token\":\"gho_a\",\"scope\":[]}", "scope"},
+        {"{\"access_token\":\"gho_a\",\"token_type\":\"mac\"}", "token_type"},
+        {"{\"access_token\":\"gho_a\",\"token_type\":1}", "token_type"},
+        {"{\"access_token\":\"gho_a\",\"expires_in\":-1}", "expires_in"},
+        {"{\"access_token\":\"gho_a\",\"refresh_token_expires_in\":true}",
+         "refresh_token_expires_in"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        expect_field(tokens(bad[i].json, &t, &err), &err, bad[i].field);
+        CU_ASSERT_PTR_NULL(t.access_token);
+    }
+    CU_ASSERT_EQUAL(tokens("{\"access_token\":\"gho_a\",\"token_type\":\"Bearer\"}", &t, &err),
+                    FA_OK);
+}
+
+static void test_email_and_org_fields_validated(void)
+{
+    char *email;
+    bool verified;
+    fa_error_t err = {0};
+    expect_field(fa_github_parse_primary_email(
+                     arena, FA_STR("[{\"email\":\"a@b\\nc\",\"primary\":true,\"verified\":true}]"),
+                     &email, &verified, &err),
+                 &err, "email");
+    expect_field(fa_github_parse_primary_email(
+                     arena, FA_STR("[{\"email\":\"a@b\",\"primary\":true,\"verified\":\"yes\"}]"),
+                     &email, &verified, &err),
+                 &err, "verified");
+    fa_github_org_list_t list = {0};
+    expect_field(
+        fa_github_parse_orgs_page(arena, FA_STR("[{\"id\":1,\"login\":\"o\\r\\n\"}]"), &list, &err),
+        &err, "login");
+    expect_field(
+        fa_github_parse_orgs_page(
+            arena, FA_STR("[{\"id\":1,\"login\":\"o\",\"name\":\"\\u001b[31m\"}]"), &list, &err),
+        &err, "name");
+    expect_field(
+        fa_github_parse_orgs_page(
+            arena, FA_STR("[{\"id\":1,\"login\":\"o\",\"avatar_url\":\"ftp://x\"}]"), &list, &err),
+        &err, "avatar_url");
+    expect_field(
+        fa_github_parse_orgs_page(arena, FA_STR("[{\"id\":0,\"login\":\"o\"}]"), &list, &err), &err,
+        "id");
+}
+
 int main(void)
 {
     arena = fa_arena_create(0);
@@ -205,6 +344,11 @@ int main(void)
         {"user", test_user},
         {"primary_email", test_primary_email},
         {"orgs_dedup_across_pages", test_orgs_dedup_across_pages},
+        {"login_syntax", test_login_syntax},
+        {"text_rule", test_text_rule},
+        {"user_fields_validated", test_user_fields_validated},
+        {"token_fields_validated", test_token_fields_validated},
+        {"email_and_org_fields_validated", test_email_and_org_fields_validated},
         {NULL, NULL},
     };
     int rc = test_run_suite("github_responses", cases);
