@@ -2,8 +2,14 @@
  * its CGI-style head for the FastCGI layer.
  * Never: writes a header holding CR, LF or another control byte (response
  * splitting), a Set-Cookie that breaks its own prefix rules, or a response
- * without the security headers. A handler asking for one of those is a bug:
- * it aborts instead of sending something half right. */
+ * without the security headers.
+ *
+ * Two kinds of refusal. What only code can get wrong (a header name, a cookie
+ * name or prefix rule, a SameSite value) aborts: the literal is ours, a test
+ * catches it. A header value or a JSON body can carry data from outside (a
+ * login stored by an older version, text from GitHub, the request), and data
+ * must never kill the worker: such a response is marked broken (res->broken)
+ * and the dispatcher answers that one request with a logged 500. */
 #include "http/response.h"
 
 #include <stdio.h>
@@ -54,15 +60,28 @@ void fa_response_init(fa_response_t *res, fa_arena_t *arena)
     res->headers = NULL;
     res->header_count = 0;
     res->header_cap = 0;
+    res->broken = NULL;
     fa_buf_init(&res->body, arena, 256);
+}
+
+/* The first reason is kept: later ones are usually its consequences. */
+static void fa_response_break(fa_response_t *res, const char *reason)
+{
+    if (!res->broken)
+        res->broken = reason;
 }
 
 void fa_response_add_header(fa_response_t *res, const char *name, const char *value)
 {
     if (!fa_is_token(name))
         fa_response_bug("invalid header name");
-    if (!fa_response_header_value_valid(value))
-        fa_response_bug("control character in header value");
+    if (!fa_response_header_value_valid(value)) {
+        /* The name is a literal of ours, so it may go into the reason; the
+         * value may be anyone's and never does. */
+        fa_response_break(
+            res, fa_arena_sprintf(res->arena, "control character in the %s header value", name));
+        return;
+    }
     if (res->header_count == res->header_cap) {
         size_t cap = res->header_cap ? res->header_cap * 2 : 8;
         fa_pair_t *headers = fa_arena_alloc(res->arena, cap * sizeof(*headers));
@@ -109,9 +128,13 @@ void fa_response_json_raw(fa_response_t *res, int status, const char *json, size
 
 void fa_response_json(fa_response_t *res, int status, const json_t *body)
 {
+    /* NULL is what json_pack gives for a string that is not UTF-8, which
+     * text from the database could be: broken, not a bug. */
     size_t len = body ? json_dumpb(body, NULL, 0, JSON_COMPACT) : 0;
-    if (len == 0)
-        fa_response_bug("json body cannot be serialised");
+    if (len == 0) {
+        fa_response_break(res, "json body cannot be serialised");
+        return;
+    }
     char *data = fa_arena_alloc(res->arena, len + 1);
     if (json_dumpb(body, data, len, JSON_COMPACT) != len)
         fa_response_bug("json body changed while serialised");
@@ -154,6 +177,15 @@ void fa_response_redirect(fa_response_t *res, int status, const char *location)
     fa_response_set_header(res, "Location", location);
     fa_response_remove_header(res, "Content-Type");
     res->body.len = 0;
+}
+
+void fa_response_replace_broken(fa_response_t *res)
+{
+    res->header_count = 0;
+    res->body.len = 0;
+    static const char body[] = "{\"error\":\"internal_error\","
+                               "\"message\":\"the response could not be sent\"}";
+    fa_response_json_raw(res, 500, body, sizeof(body) - 1);
 }
 
 void fa_response_empty(fa_response_t *res, int status)

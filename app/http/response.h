@@ -20,6 +20,11 @@ typedef struct {
     size_t header_count;
     size_t header_cap;
     fa_buf_t body;
+    /* Why this response cannot be sent (a header value with a control byte,
+     * a JSON body that cannot be serialised); NULL while it can. Set by the
+     * builders below instead of aborting, since the value may come from
+     * outside; the dispatcher answers 500 instead (fa_response_replace_broken). */
+    const char *broken;
 } fa_response_t;
 
 typedef enum { FA_SAMESITE_LAX, FA_SAMESITE_STRICT, FA_SAMESITE_NONE } fa_samesite_t;
@@ -38,17 +43,18 @@ typedef struct {
 void fa_response_init(fa_response_t *res, fa_arena_t *arena);
 
 /* Appends a header (copied into the arena). The name must be an RFC 9110
- * token and the value must not hold CR, LF or another control byte but HTAB:
- * a handler passing one is a bug, so it aborts. Values from outside are checked
- * first with fa_response_header_value_valid. */
+ * token: a name is a literal of the code, so another one aborts. A value
+ * holding CR, LF or another control byte but HTAB is not added and marks the
+ * response broken (it may come from outside: the database, GitHub). */
 void fa_response_add_header(fa_response_t *res, const char *name, const char *value);
 /* Replaces every header of that name (case-insensitive) with one value. */
 void fa_response_set_header(fa_response_t *res, const char *name, const char *value);
 const char *fa_response_get_header(const fa_response_t *res, const char *name);
-/* True when value may be passed to fa_response_add_header without aborting. */
+/* True when fa_response_add_header would add value (not mark it broken). */
 bool fa_response_header_value_valid(const char *value);
 
-/* Serialises body (compact) with Content-Type: application/json. */
+/* Serialises body (compact) with Content-Type: application/json; a NULL or
+ * unserialisable body marks the response broken. */
 void fa_response_json(fa_response_t *res, int status, const json_t *body);
 /* Already-serialised JSON (hot paths that render without a DOM). */
 void fa_response_json_raw(fa_response_t *res, int status, const char *json, size_t len);
@@ -58,8 +64,11 @@ void fa_response_error(fa_response_t *res, const fa_error_t *err);
 void fa_response_error_status(fa_response_t *res, fa_status_t status, const char *code,
                               const char *message);
 /* Sets Location and an empty body; the location must already be validated
- * (a CR or LF aborts like any header). */
+ * (a CR or LF marks the response broken like any header value). */
 void fa_response_redirect(fa_response_t *res, int status, const char *location);
+/* Throws away everything a broken response holds (headers, Set-Cookie, body)
+ * and makes it a 500 {"error":"internal_error"}. For the dispatcher. */
+void fa_response_replace_broken(fa_response_t *res);
 void fa_response_empty(fa_response_t *res, int status);
 
 /* Appends "Set-Cookie: name=value; Path=/; [Domain=d; ][Max-Age=n; ]

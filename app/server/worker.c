@@ -120,6 +120,14 @@ void fa_worker_dispatch(fa_worker_t *w, char *const *params, fa_body_reader_fn r
         fa_response_error(res, &err);
     else
         fa_route_request(&ctx, read_body, reader);
+    /* Data a handler put in a header or body could not be sent (a login with
+     * a CR stored by an older version, say): this request gets a 500, the
+     * worker lives on and serves the next one. The reason names the header,
+     * never the value. */
+    if (res->broken) {
+        fa_log_error("http", "response refused, answering 500: %s", res->broken);
+        fa_response_replace_broken(res);
+    }
     fa_response_set_header(res, "X-Request-Id", ctx.request_id);
     fa_response_serialize(res, out);
 
