@@ -416,6 +416,44 @@ test('fault: delay, and a client that gives up does not hurt the emulator', asyn
   assert.equal(status, 'client_closed');
 });
 
+test('fault: field replaces one member with any JSON value or raw bytes', async () => {
+  const t = (await signIn('octo-alice')).access_token;
+  await ctl('POST', '/_emulator/faults', { endpoint: 'user', field: 'login', value: 'ab\r\nX-Evil: 1', times: 1 });
+  let r = await api('/user', t);
+  assert.equal(r.status, 200);
+  let u = await r.json();
+  assert.equal(u.login, 'ab\r\nX-Evil: 1');
+  assert.ok(u.id > 0); // the rest of the answer is the real one
+  await ctl('POST', '/_emulator/faults', { endpoint: 'user', field: 'id', value: { a: [1] }, times: 1 });
+  assert.deepEqual((await (await api('/user', t)).json()).id, { a: [1] });
+  // Raw bytes: invalid UTF-8 inside a string, and a number JSON.stringify cannot write.
+  await ctl('POST', '/_emulator/faults', { endpoint: 'user', field: 'name', rawValue: '2261ff6222', times: 1 });
+  const bytes = Buffer.from(await (await api('/user', t)).arrayBuffer());
+  assert.ok(bytes.includes(Buffer.from('"name":"a\xffb"', 'latin1')), bytes.toString('latin1'));
+  await ctl('POST', '/_emulator/faults', { endpoint: 'token', field: 'expires_in', rawValue: Buffer.from('1e400').toString('hex'), times: 1 });
+  const { code, verifier } = await getCode('octo-alice');
+  r = await exchange({ code, code_verifier: verifier }, { raw: true });
+  const text = await r.text();
+  assert.match(text, /"expires_in":1e400[,}]/);
+  assert.match(text, /"access_token":"gh/);
+  // Array answers: every element, or only element `index`.
+  await ctl('POST', '/_emulator/faults', { endpoint: 'emails', field: 'email', value: null, times: 1 });
+  const all = await (await api('/user/emails', t)).json();
+  assert.ok(all.length >= 1 && all.every((e) => e.email === null));
+  await ctl('POST', '/_emulator/faults', { endpoint: 'emails', field: 'verified', value: 'yes', index: 0, times: 1 });
+  const first = await (await api('/user/emails', t)).json();
+  assert.equal(first[0].verified, 'yes');
+  assert.ok(first.slice(1).every((e) => typeof e.verified === 'boolean'));
+  // An error answer is left alone.
+  await ctl('POST', '/_emulator/faults', { endpoint: 'user', field: 'login', value: 'x', times: 1 });
+  r = await api('/user', 'gho_not_a_token');
+  assert.equal(r.status, 401);
+  assert.equal((await r.json()).login, undefined);
+  await assert.rejects(ctl('POST', '/_emulator/faults', { endpoint: 'user', field: 'login' }), /exactly one of value, rawValue/);
+  await assert.rejects(ctl('POST', '/_emulator/faults', { endpoint: 'user', field: 'login', rawValue: 'zz' }), /hex/);
+  await assert.rejects(ctl('POST', '/_emulator/faults', { endpoint: 'user', value: 1 }), /need field/);
+});
+
 test('fault: malformed, empty and html bodies', async () => {
   const t = (await signIn('octo-alice')).access_token;
   await ctl('POST', '/_emulator/faults', { endpoint: 'user', body: 'malformed', times: 1 });

@@ -1,4 +1,5 @@
 'use strict';
+const crypto = require('node:crypto');
 // Armed faults: each applies to one endpoint, optionally only after `after`
 // successful calls and only `times` times. Several may be armed at once; the
 // first one (in arming order) that applies to a call wins.
@@ -16,6 +17,53 @@ function optCount(v, name) {
   if (v === undefined || v === null) return null;
   if (!Number.isSafeInteger(v) || v < 0) throw bad(`${name} must be a non-negative integer`);
   return v;
+}
+
+// The field effect: the real answer, with one member of its JSON object (or
+// of each element of an array answer, or of element `index` only) set to
+// `value` (any JSON value) or to `rawValue`, hex of the member's raw JSON
+// text, for what JSON.stringify cannot write: invalid UTF-8 inside a string
+// ("2261ff6222" is "a<FF>b"), 1e400.
+function parseField(f, out) {
+  const given = ['value', 'rawValue', 'index'].filter((k) => f[k] !== undefined);
+  if (f.field === undefined) {
+    if (given.length) throw bad(`${given.join(', ')} need field`);
+    return;
+  }
+  if (typeof f.field !== 'string' || !f.field) throw bad('field must be a member name');
+  if ((f.value === undefined) === (f.rawValue === undefined)) throw bad('field needs exactly one of value, rawValue');
+  if (f.rawValue !== undefined) {
+    if (typeof f.rawValue !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(f.rawValue)) throw bad('rawValue must be hex bytes');
+    out.rawValue = f.rawValue.toLowerCase();
+  } else {
+    out.value = f.value;
+  }
+  const index = optCount(f.index, 'index');
+  if (index !== null) out.index = index;
+  out.field = f.field;
+}
+
+// Applies a field fault to a handler's JSON answer; other answers (errors,
+// form-encoded token answers) are left alone.
+function applyField(fault, resp) {
+  if (!resp || resp.destroy || resp.status >= 300 || !/json/i.test(resp.headers['content-type'] || '')) return resp;
+  let doc;
+  try {
+    doc = JSON.parse(resp.body);
+  } catch {
+    return resp;
+  }
+  const marker = `__emulator_raw_${crypto.randomBytes(8).toString('hex')}__`;
+  const value = fault.rawValue !== undefined ? marker : fault.value;
+  const targets = Array.isArray(doc) ? doc.filter((_, i) => fault.index === undefined || i === fault.index) : [doc];
+  for (const t of targets) if (t && typeof t === 'object' && !Array.isArray(t)) t[fault.field] = value;
+  const text = JSON.stringify(doc);
+  if (fault.rawValue === undefined) return { ...resp, body: text };
+  const raw = Buffer.from(fault.rawValue, 'hex');
+  const parts = text.split(JSON.stringify(marker)).map((p) => Buffer.from(p, 'utf8'));
+  const chunks = [];
+  parts.forEach((p, i) => chunks.push(...(i ? [raw, p] : [p])));
+  return { ...resp, body: Buffer.concat(chunks) };
 }
 
 // Validates one fault from the control API and returns its stored form.
@@ -49,10 +97,11 @@ function parseFault(f) {
   const retryAfter = optCount(f.retryAfter, 'retryAfter');
   if (retryAfter !== null) out.retryAfter = retryAfter;
   if (f.deny !== undefined) out.deny = f.deny === true;
+  parseField(f, out);
   if (f.process !== undefined) out.process = f.process === true;
   out.times = optCount(f.times, 'times');
   out.after = optCount(f.after, 'after') || 0;
-  const effects = ['status', 'delayMs', 'body', 'reset', 'error', 'rateLimit', 'deny'];
+  const effects = ['status', 'delayMs', 'body', 'reset', 'error', 'rateLimit', 'deny', 'field'];
   if (!effects.some((k) => out[k] !== undefined && out[k] !== false)) {
     throw bad(`fault needs at least one of ${effects.join(', ')}`);
   }
@@ -98,4 +147,4 @@ class Faults {
   }
 }
 
-module.exports = { Faults, parseFault, ENDPOINTS };
+module.exports = { Faults, parseFault, applyField, ENDPOINTS };

@@ -5,7 +5,7 @@
 const http = require('node:http');
 const fs = require('node:fs');
 const { State } = require('./state');
-const { Faults } = require('./faults');
+const { Faults, applyField } = require('./faults');
 const oauth = require('./oauth');
 const api = require('./api');
 const control = require('./control');
@@ -256,6 +256,7 @@ class Emulator {
           resp = json(500, { message: 'emulator internal error' });
         }
         if (fault && fault.process) resp = faultResponse(this, fault, ctx, endpoint) || resp;
+        if (fault && fault.field) resp = applyField(fault, resp);
       }
       call.status = resp.destroy ? 'reset' : resp.status;
       send(res, resp);
