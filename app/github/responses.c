@@ -65,7 +65,7 @@ static char *dup_string(fa_arena_t *arena, const json_t *v)
 typedef enum {
     TEXT_PLAIN, /* UTF-8 text without control characters */
     TEXT_LOGIN, /* GitHub's login syntax (fa_github_login_valid) */
-    TEXT_URL,   /* TEXT_PLAIN and an absolute http(s) URL */
+    TEXT_URL,   /* TEXT_PLAIN and an avatar URL (is_avatar_url) */
 } text_kind_t;
 
 /* Bounds on GitHub text, in bytes. GitHub documents none of them: these are
@@ -128,10 +128,14 @@ bool fa_github_login_valid(const char *s, size_t len)
     return true;
 }
 
-static bool is_http_url(const char *s, size_t len)
+/* Avatars are shown in <img>: http(s), as GitHub sends them, or a data:image
+ * URL, which the pages' CSP allows and the browser suite's fixtures use.
+ * javascript:, file: and relative URLs are refused. */
+static bool is_avatar_url(const char *s, size_t len)
 {
     return (len > 7 && strncasecmp(s, "http://", 7) == 0) ||
-           (len > 8 && strncasecmp(s, "https://", 8) == 0);
+           (len > 8 && strncasecmp(s, "https://", 8) == 0) ||
+           (len > 11 && strncasecmp(s, "data:image/", 11) == 0);
 }
 
 static bool text_ok(const json_t *v, text_kind_t kind, size_t max)
@@ -146,7 +150,7 @@ static bool text_ok(const json_t *v, text_kind_t kind, size_t max)
         return fa_github_login_valid(s, len);
     if (!fa_github_text_valid(s, len, max))
         return false;
-    return kind != TEXT_URL || is_http_url(s, len);
+    return kind != TEXT_URL || is_avatar_url(s, len);
 }
 
 /* A required non-empty string member of the given kind. */

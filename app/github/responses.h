@@ -24,7 +24,8 @@ bool fa_github_login_valid(const char *s, size_t len);
 bool fa_github_text_valid(const char *s, size_t len, size_t max);
 
 /* Every string in *out is checked: login by fa_github_login_valid; name (255
- * bytes), email (320) and avatar_url (2048, http(s) only) by
+ * bytes), email (320) and avatar_url (2048, http(s) or
+ * data:image only) by
  * fa_github_text_valid. A value that fails refuses the whole answer, with
  * the field's name (never its value) in err->detail. */
 fa_status_t fa_github_parse_user(fa_arena_t *arena, fa_str_t body, fa_github_user_t *out,

@@ -7,7 +7,7 @@
  *  - a login (user or org) has GitHub's login syntax and is a valid header
  *    value (it goes out in X-Auth-User-Login);
  *  - every other string handed back is valid UTF-8 without a control
- *    character and within its bound; avatar URLs are http(s);
+ *    character and within its bound; avatar URLs are http(s) or data:image;
  *  - tokens are header-safe, lifetimes non-negative;
  *  - a refusal is github_bad_response (or github_rejected_code for a token
  *    error) whose detail is one of the parser's fixed texts: it never holds
@@ -56,7 +56,8 @@ static void check_url(const char *s)
 {
     check_text(s, 2048);
     if (s)
-        CHECK(strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0);
+        CHECK(strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0 ||
+              strncasecmp(s, "data:image/", 11) == 0);
 }
 
 /* Refusals say which field, in a fixed text of the parser: short, printable,

@@ -275,6 +275,9 @@ static void test_user_fields_validated(void)
     name[255] = '\0'; /* 255 bytes: the bound itself is accepted */
     snprintf(json, sizeof json, "{\"id\":1,\"login\":\"a\",\"name\":\"%s\"}", name);
     CU_ASSERT_EQUAL(fa_github_parse_user(arena, fa_str_from(json), &u, &err), FA_OK);
+    const char *data =
+        "{\"id\":3,\"login\":\"a\",\"avatar_url\":\"data:image/svg+xml;base64,PHN2Zz4=\"}";
+    CU_ASSERT_EQUAL(fa_github_parse_user(arena, fa_str_from(data), &u, &err), FA_OK);
     const char *emu = "{\"id\":2,\"login\":\"octo-cat_acme\",\"name\":\"Zo\\u00eb\","
                       "\"avatar_url\":\"HTTP://a/u/2\"}";
     CU_ASSERT_EQUAL(fa_github_parse_user(arena, fa_str_from(emu), &u, &err), FA_OK);
