@@ -276,6 +276,9 @@ void fa_handle_dev_bootstrap(fa_ctx_t *ctx)
     const fa_services_t *services = fa_services(ctx);
     fa_github_user_t user;
     if (fa_github_get_user(services->github, ctx->arena, token, &user, &err) != FA_OK) {
+        /* A refused answer writes nothing; the detail names the field. */
+        fa_log_warn("auth", "dev bootstrap: reading the GitHub user failed: %s (%s)", err.code,
+                    err.detail ? err.detail : "");
         if (err.code && strcmp(err.code, "github_unauthorized") == 0)
             fa_response_error_status(ctx->res, FA_ERR_UNAUTHORIZED, "invalid_github_token",
                                      "GitHub did not accept this token");
