@@ -68,10 +68,10 @@ typedef enum {
     TEXT_URL,   /* TEXT_PLAIN and an avatar URL (is_avatar_url) */
 } text_kind_t;
 
-/* Bounds on GitHub text, in bytes. GitHub documents none of them: these are
- * ours, far above anything real (a display name is at most 255 characters
- * on GitHub's side, RFC 5321 limits an address to 320 bytes), and low enough
- * that nobody can park 1 MiB in a column rendered into every snapshot. */
+/* Bounds on GitHub text, in bytes. Ours, not GitHub's documented limits:
+ * an address follows RFC 5321 (64 + 1 + 255 = 320), the others are well
+ * above any real name, URL or scope list and low enough that nobody can park
+ * 1 MiB in a column rendered into every snapshot. */
 #define FA_GITHUB_MAX_NAME 255
 #define FA_GITHUB_MAX_EMAIL 320
 #define FA_GITHUB_MAX_URL 2048

@@ -171,8 +171,12 @@ void fa_response_error_status(fa_response_t *res, fa_status_t status, const char
 
 void fa_response_redirect(fa_response_t *res, int status, const char *location)
 {
-    if (!location || !*location)
-        fa_response_bug("empty redirect location");
+    /* The location of an OAuth callback comes from the database (the
+     * verification row): data, so a missing one breaks the response. */
+    if (!location || !*location) {
+        fa_response_break(res, "empty redirect location");
+        return;
+    }
     res->status = status;
     fa_response_set_header(res, "Location", location);
     fa_response_remove_header(res, "Content-Type");

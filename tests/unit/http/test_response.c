@@ -123,6 +123,10 @@ static void test_header_value_injection_marks_broken(void)
     CU_ASSERT_PTR_NULL(fa_response_get_header(&res, "Location"));
 
     init();
+    fa_response_redirect(&res, 302, ""); /* a return_to the database lost */
+    CU_ASSERT_PTR_NOT_NULL(res.broken);
+
+    init();
     fa_response_json(&res, 200, NULL); /* what json_pack gives for non-UTF-8 text */
     CU_ASSERT_PTR_NOT_NULL(res.broken);
 }
