@@ -182,20 +182,21 @@ static fa_status_t fa_mutation_tx(fa_db_t *db, fa_arena_t *arena, void *data, fa
     ctx->session = s;
     ctx->user_id = s->user_id;
     m->write(ctx, m->data);
-    if (ctx->res->status >= 400)
+    if (fa_response_failed(ctx->res))
         return fa_error_set(err, FA_ERR_CONFLICT, "handler_refused", "", "rolled back");
     return FA_OK;
 }
 
 /* write runs in a transaction that first locks the session row; it commits
- * only when write answered < 400, and a failed commit replaces the answer. */
+ * only when write answered < 400 with a response that can be sent, and a
+ * failed commit replaces the answer. */
 static void fa_run_mutation(fa_ctx_t *ctx, const uint8_t *hash, fa_authn_write_fn write,
                             void *data)
 {
     fa_mutation_t m = {ctx, hash, write, data};
     fa_error_t err;
     fa_status_t st = fa_db_transaction(ctx->db, ctx->arena, fa_mutation_tx, &m, &err);
-    if (st == FA_OK || ctx->res->status >= 400)
+    if (st == FA_OK || fa_response_failed(ctx->res))
         return; /* committed, or the handler's own refusal (rolled back) */
     fa_response_t *res = ctx->res;
     fa_response_init(res, ctx->arena); /* drop a success the commit did not confirm */

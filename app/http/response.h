@@ -70,6 +70,12 @@ void fa_response_redirect(fa_response_t *res, int status, const char *location);
  * and makes it a 500 {"error":"internal_error"}. For the dispatcher. */
 void fa_response_replace_broken(fa_response_t *res);
 void fa_response_empty(fa_response_t *res, int status);
+/* The handler refused (an error status) or the response cannot be sent: a
+ * transaction around the handler must roll back, not commit. */
+static inline bool fa_response_failed(const fa_response_t *res)
+{
+    return res->status >= 400 || res->broken != NULL;
+}
 
 /* Appends "Set-Cookie: name=value; Path=/; [Domain=d; ][Max-Age=n; ]
  * [Secure; ][HttpOnly; ]SameSite=Lax". max_age 0 also adds an Expires in 1970
