@@ -35,6 +35,7 @@ struct fa_github {
     bool body_too_large;
     long retry_after;
     bool rate_limited;
+    long limited_status; /* 403 or 429 while rate_limited, else 0 */
 };
 
 typedef enum { METHOD_GET, METHOD_POST, METHOD_PUT } method_t;
@@ -119,6 +120,11 @@ void fa_github_destroy(fa_github_t *gh)
 long fa_github_retry_after(const fa_github_t *gh)
 {
     return gh->retry_after;
+}
+
+long fa_github_rate_limit_status(const fa_github_t *gh)
+{
+    return gh->rate_limited ? gh->limited_status : 0;
 }
 
 /* ---- transport ------------------------------------------------------- */
@@ -273,6 +279,7 @@ static void capture_rate_limit(fa_github_t *gh, fa_arena_t *arena, long status)
     gh->retry_after = wait;
     gh->rate_limited =
         (status == 403 || status == 429) && (has_retry || exhausted || status == 429);
+    gh->limited_status = gh->rate_limited ? status : 0;
 }
 
 static fa_status_t transport_error(fa_github_t *gh, CURLcode rc, fa_error_t *err)

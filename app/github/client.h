@@ -119,6 +119,9 @@ fa_status_t fa_github_star_repo(fa_github_t *gh, fa_arena_t *arena, const char *
  * (from retry-after, or x-ratelimit-reset when x-ratelimit-remaining is 0;
  * at least 1 then), 0 when not limited. */
 long fa_github_retry_after(const fa_github_t *gh);
+/* The HTTP status (403 or 429) of the last call when it was rate limited,
+ * 0 otherwise: for the record of the limit (auth/github_limit.c). */
+long fa_github_rate_limit_status(const fa_github_t *gh);
 
 /* The token endpoint's JSON body to tokens (exposed for tests and the fuzzer).
  * An "error" member gives github_rejected_code with the error name (checked
