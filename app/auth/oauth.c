@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "auth/audit.h"
+#include "auth/github_limit.h"
 #include "auth/return_to.h"
 #include "auth/session.h"
 #include "auth/signin.h"
@@ -89,6 +90,17 @@ fa_status_t fa_oauth_start(fa_db_t *db, fa_arena_t *arena, const fa_services_t *
                            fa_error_t *err)
 {
     const fa_config_t *cfg = services->config;
+    out->retry_after = 0;
+    /* While GitHub limits us, a trip to GitHub's consent page would end in a
+     * callback that cannot finish: say so now (issue 12). */
+    long wait;
+    if (fa_github_limit_check(db, arena, &wait, err) != FA_OK)
+        return err->status;
+    if (wait > 0) {
+        fa_metrics_inc(FA_METRIC_SIGNIN_RATE_LIMITED);
+        out->retry_after = wait;
+        return fa_github_limit_refuse(arena, wait, err);
+    }
     /* One binding per browser, reused by every tab: a second tab must not
      * invalidate the first tab's sign-in. */
     const char *binding_value = fa_is_random_value(binding)
@@ -139,6 +151,20 @@ static void fa_fail(fa_arena_t *arena, const fa_config_t *cfg, fa_oauth_result_t
     out->auth_error = code;
     out->location = fa_arena_sprintf(arena, "%s?authError=%s", cfg->sign_in_path, code);
     fa_metrics_inc(FA_METRIC_SIGNIN_FAILURE);
+}
+
+/* github_rate_limited, with the wait for the sign-in page to show. */
+static void fa_fail_rate_limited(fa_arena_t *arena, const fa_config_t *cfg,
+                                 fa_oauth_result_t *out, long wait)
+{
+    fa_fail(arena, cfg, out, "github_rate_limited");
+    out->location = fa_oauth_rate_limited_location(arena, cfg, wait);
+}
+
+const char *fa_oauth_rate_limited_location(fa_arena_t *arena, const fa_config_t *cfg, long wait)
+{
+    return fa_arena_sprintf(arena, "%s?authError=github_rate_limited&retryAfter=%ld",
+                            cfg->sign_in_path, wait < 1 ? 1L : wait);
 }
 
 static void fa_record_failure(fa_db_t *db, fa_arena_t *arena, const char *identifier,
@@ -264,12 +290,16 @@ static void fa_explain_or_replay(fa_db_t *db, fa_arena_t *arena, const fa_servic
 
 static const char *fa_github_failure_code(const fa_error_t *err)
 {
+    if (fa_github_limit_is(err))
+        return "github_rate_limited";
     return err->code && strcmp(err->code, "github_timeout") == 0 ? "github_timeout"
                                                                  : "github_error";
 }
 
-/* Exchange + user lookup; on failure returns the authError code. */
-static const char *fa_fetch_identity(fa_arena_t *arena, const fa_services_t *services,
+/* Exchange + user lookup; on failure returns the authError code. A rate
+ * limit any of the calls meets is recorded for every worker (issue 12). */
+static const char *fa_fetch_identity(fa_db_t *db, fa_arena_t *arena,
+                                     const fa_services_t *services,
                                      const fa_oauth_callback_t *in, const char *verifier,
                                      fa_github_tokens_t *tokens, fa_github_user_t *user,
                                      bool *email_verified)
@@ -280,6 +310,7 @@ static const char *fa_fetch_identity(fa_arena_t *arena, const fa_services_t *ser
                                 verifier, tokens, &err) != FA_OK) {
         fa_log_warn("oauth", "code exchange failed: %s (%s)", err.code,
                     err.detail ? err.detail : "");
+        fa_github_limit_note(db, arena, services->github, &err);
         return err.code && strcmp(err.code, "github_rejected_code") == 0
                    ? "code_rejected"
                    : fa_github_failure_code(&err);
@@ -288,6 +319,7 @@ static const char *fa_fetch_identity(fa_arena_t *arena, const fa_services_t *ser
         /* detail names the field GitHub got wrong, never its value. */
         fa_log_warn("oauth", "reading the GitHub user failed: %s (%s)", err.code,
                     err.detail ? err.detail : "");
+        fa_github_limit_note(db, arena, services->github, &err);
         return fa_github_failure_code(&err);
     }
     *email_verified = false;
@@ -302,6 +334,7 @@ static const char *fa_fetch_identity(fa_arena_t *arena, const fa_services_t *ser
         } else {
             fa_log_warn("oauth", "reading the primary email failed: %s (%s)", err.code,
                         err.detail ? err.detail : "");
+            fa_github_limit_note(db, arena, services->github, &err);
         }
     }
     return NULL;
@@ -347,6 +380,23 @@ void fa_oauth_callback(fa_db_t *db, fa_arena_t *arena, const fa_services_t *serv
         fa_fail(arena, cfg, out, code);
         return;
     }
+    /* Before the exchange: while GitHub limits us, sending the code would
+     * spend it for an answer we already know (issue 12). */
+    long wait;
+    if (fa_github_limit_check(db, arena, &wait, &err) != FA_OK) {
+        const char *code =
+            err.status == FA_ERR_UNAVAILABLE ? "service_unavailable" : "server_error";
+        fa_record_failure(db, arena, identifier, code, in);
+        fa_fail(arena, cfg, out, code);
+        return;
+    }
+    if (wait > 0) {
+        fa_metrics_inc(FA_METRIC_SIGNIN_RATE_LIMITED);
+        fa_metrics_inc(FA_METRIC_GITHUB_CALLS_WITHHELD);
+        fa_record_failure(db, arena, identifier, "github_rate_limited", in);
+        fa_fail_rate_limited(arena, cfg, out, wait);
+        return;
+    }
     uint8_t *sealed, *verifier;
     size_t sealed_len, verifier_len;
     if (!fa_bytea(r, "code_verifier_enc", arena, &sealed, &sealed_len) ||
@@ -360,11 +410,14 @@ void fa_oauth_callback(fa_db_t *db, fa_arena_t *arena, const fa_services_t *serv
     fa_github_tokens_t tokens;
     fa_github_user_t user;
     bool email_verified = false;
-    const char *failure = fa_fetch_identity(arena, services, in, (const char *)verifier, &tokens,
-                                            &user, &email_verified);
+    const char *failure = fa_fetch_identity(db, arena, services, in, (const char *)verifier,
+                                            &tokens, &user, &email_verified);
     if (failure) {
         fa_record_failure(db, arena, identifier, failure, in);
-        fa_fail(arena, cfg, out, failure);
+        if (strcmp(failure, "github_rate_limited") == 0)
+            fa_fail_rate_limited(arena, cfg, out, fa_github_retry_after(services->github));
+        else
+            fa_fail(arena, cfg, out, failure);
         return;
     }
 

@@ -24,6 +24,7 @@
 typedef struct {
     const char *location;       /* GitHub's authorize URL */
     const char *binding_cookie; /* browser-binding value to set (new or refreshed) */
+    long retry_after;           /* on github_rate_limited: seconds until GitHub may be called */
 } fa_oauth_start_result_t;
 
 typedef struct {
@@ -48,6 +49,12 @@ void fa_oauth_register_statements(void);
 
 const char *fa_oauth_binding_cookie_name(const fa_config_t *cfg);
 
+/* The sign-in page's URL for authError=github_rate_limited, with
+ * retryAfter=wait (seconds, at least 1) for the page to show. */
+const char *fa_oauth_rate_limited_location(fa_arena_t *arena, const fa_config_t *cfg, long wait);
+
+/* Fails with github_rate_limited (out->retry_after set) while GitHub's
+ * recorded rate limit lasts, without writing anything. */
 fa_status_t fa_oauth_start(fa_db_t *db, fa_arena_t *arena, const fa_services_t *services,
                            fa_str_t return_to, fa_str_t binding, fa_oauth_start_result_t *out,
                            fa_error_t *err);

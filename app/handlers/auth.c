@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "auth/audit.h"
+#include "auth/github_limit.h"
 #include "auth/oauth.h"
 #include "auth/signin.h"
 #include "core/log.h"
@@ -65,13 +66,19 @@ static void fa_redirect_sign_in_error(fa_ctx_t *ctx, const char *code)
 
 void fa_handle_github_start(fa_ctx_t *ctx)
 {
-    fa_oauth_start_result_t started;
+    fa_oauth_start_result_t started = {0};
     fa_error_t err;
     fa_str_t binding = fa_single_cookie(ctx, fa_oauth_binding_cookie_name(ctx->config));
     if (fa_oauth_start(ctx->db, ctx->arena, fa_services(ctx), fa_single_query(ctx, "returnTo"),
                        binding, &started, &err) != FA_OK) {
-        fa_redirect_sign_in_error(ctx, err.status == FA_ERR_UNAVAILABLE ? "service_unavailable"
-                                                                        : "server_error");
+        if (started.retry_after > 0)
+            fa_response_redirect(ctx->res, 302,
+                                 fa_oauth_rate_limited_location(ctx->arena, ctx->config,
+                                                                started.retry_after));
+        else
+            fa_redirect_sign_in_error(ctx, err.status == FA_ERR_UNAVAILABLE
+                                               ? "service_unavailable"
+                                               : "server_error");
         return;
     }
     fa_set_binding_cookie(ctx, started.binding_cookie);
@@ -254,6 +261,14 @@ void fa_handle_verify(fa_ctx_t *ctx)
     fa_response_set_header(ctx->res, "X-Auth-Session-Id", s->id);
 }
 
+/* GitHub limits us: 503 with Retry-After, the wait GitHub asked for. */
+static void fa_auth_github_limited(fa_ctx_t *ctx, const fa_error_t *err, long wait)
+{
+    fa_response_error_status(ctx->res, FA_ERR_UNAVAILABLE, err->code, err->message);
+    fa_response_set_header(ctx->res, "Retry-After",
+                           fa_arena_sprintf(ctx->arena, "%ld", wait < 1 ? 1L : wait));
+}
+
 /* Dev mode only: a session from a raw GitHub token, for local tools. */
 void fa_handle_dev_bootstrap(fa_ctx_t *ctx)
 {
@@ -275,11 +290,24 @@ void fa_handle_dev_bootstrap(fa_ctx_t *ctx)
     }
     const fa_services_t *services = fa_services(ctx);
     fa_github_user_t user;
+    long wait;
+    if (fa_github_limit_check(ctx->db, ctx->arena, &wait, &err) != FA_OK) {
+        fa_response_error(ctx->res, &err);
+        return;
+    }
+    if (wait > 0) { /* issue 12: no call to GitHub while it limits us */
+        fa_github_limit_refuse(ctx->arena, wait, &err);
+        fa_auth_github_limited(ctx, &err, wait);
+        return;
+    }
     if (fa_github_get_user(services->github, ctx->arena, token, &user, &err) != FA_OK) {
         /* A refused answer writes nothing; the detail names the field. */
         fa_log_warn("auth", "dev bootstrap: reading the GitHub user failed: %s (%s)", err.code,
                     err.detail ? err.detail : "");
-        if (err.code && strcmp(err.code, "github_unauthorized") == 0)
+        fa_github_limit_note(ctx->db, ctx->arena, services->github, &err);
+        if (fa_github_limit_is(&err))
+            fa_auth_github_limited(ctx, &err, fa_github_retry_after(services->github));
+        else if (err.code && strcmp(err.code, "github_unauthorized") == 0)
             fa_response_error_status(ctx->res, FA_ERR_UNAUTHORIZED, "invalid_github_token",
                                      "GitHub did not accept this token");
         else
@@ -292,6 +320,8 @@ void fa_handle_dev_bootstrap(fa_ctx_t *ctx)
         if (fa_github_primary_email(services->github, ctx->arena, token, &email, &verified,
                                     &err) == FA_OK)
             user.email = email;
+        else
+            fa_github_limit_note(ctx->db, ctx->arena, services->github, &err);
     }
     fa_signin_t signin = {.user = &user, .email_verified = verified, .access_token = token,
                           .ip = fa_client_ip(ctx), .user_agent = fa_user_agent(ctx),

@@ -5,6 +5,7 @@
 #include "admin/users.h"
 #include "auth/admin_token.h"
 #include "auth/audit.h"
+#include "auth/github_limit.h"
 #include "auth/github_token.h"
 #include "auth/oauth.h"
 #include "auth/session.h"
@@ -88,4 +89,5 @@ void fa_routes_register_statements(void)
     fa_org_sync_register_statements();
     fa_github_token_register_statements();
     fa_onboarding_register_statements();
+    fa_github_limit_register_statements();
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/github_limit.h"
 #include "auth/github_token.h"
 #include "core/log.h"
 #include "server/services.h"
@@ -234,11 +235,23 @@ fa_status_t fa_org_sync_run(fa_job_env_t *env, fa_job_t *job, fa_error_t *err)
     if (job->user_id <= 0)
         return fa_error_set(err, FA_ERR_UNPROCESSABLE, "job_permanent",
                             "org_sync job without a user", NULL);
-    fa_github_org_t *orgs;
-    size_t count;
-    fa_status_t st = fa_list_orgs(env, job, &orgs, &count, err);
+    /* Issue 12: while GitHub limits us the job waits for the reset
+     * (postponed, its attempt given back), without calling. */
+    long wait;
+    fa_status_t st = fa_github_limit_check(env->db, env->arena, &wait, err);
     if (st != FA_OK)
         return st;
+    if (wait > 0) {
+        job->retry_after = wait;
+        return fa_github_limit_refuse(env->arena, wait, err);
+    }
+    fa_github_org_t *orgs;
+    size_t count;
+    st = fa_list_orgs(env, job, &orgs, &count, err);
+    if (st != FA_OK) {
+        fa_github_limit_note(env->db, env->arena, env->services->github, err);
+        return st;
+    }
     fa_sync_write_t w;
     if (!fa_build_write(env->arena, job->user_id, orgs, count, &w))
         return fa_error_set(err, FA_ERR_UPSTREAM, "github_bad_response",

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth/github_limit.h"
 #include "auth/github_token.h"
 #include "core/log.h"
 #include "server/privileges.h"
@@ -48,6 +49,7 @@ void fa_jobs_register_statements_all(void)
     fa_jobs_register_statements();
     fa_jobs_runner_register_statements();
     fa_org_sync_register_statements();
+    fa_github_limit_register_statements();
     fa_github_token_register_statements();
     fa_gc_register_statements();
 }

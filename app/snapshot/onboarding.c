@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "auth/github_limit.h"
 #include "auth/github_token.h"
 
 #define FA_ISO(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
@@ -71,14 +72,25 @@ fa_status_t fa_onboarding_star_on_github(fa_db_t *db, fa_arena_t *arena,
     const char *repo = services->config->starter_repo;
     if (!repo)
         return fa_not_configured(err);
+    /* Issue 12: not while GitHub limits us; a limit the PUT meets is
+     * recorded for every worker. */
+    long wait;
+    if (fa_github_limit_check(db, arena, &wait, err) != FA_OK)
+        return err->status;
+    if (wait > 0) {
+        fa_github_limit_refuse(arena, wait, err);
+        return fa_github_failed(arena, err);
+    }
     fa_github_token_t tok;
     if (fa_github_token_load(db, arena, &services->token_ring, user_id, &tok, err) != FA_OK) {
         if (err->status == FA_ERR_UNAVAILABLE)
             return err->status;
         return fa_github_failed(arena, err);
     }
-    if (fa_github_star_repo(services->github, arena, tok.access_token, repo, err) != FA_OK)
+    if (fa_github_star_repo(services->github, arena, tok.access_token, repo, err) != FA_OK) {
+        fa_github_limit_note(db, arena, services->github, err);
         return fa_github_failed(arena, err);
+    }
     return FA_OK;
 }
 

@@ -22,6 +22,9 @@ const AUTH_ERRORS = {
         'GitHub answered with an error. Try again in a moment.'],
     github_timeout: ['GitHub did not answer in time',
         'GitHub is slow to respond right now. Try again in a moment.'],
+    // The text gets the wait from ?retryAfter= (rateLimitedText).
+    github_rate_limited: ['GitHub is limiting requests',
+        'GitHub is limiting requests; try again later.'],
     service_unavailable: ['Foundry Auth is temporarily unavailable',
         'Nothing is wrong with your account. Try again in a minute.'],
     server_error: ['Something went wrong on our side',
@@ -41,6 +44,22 @@ function show(kind, title, text) {
     box.hidden = false;
 }
 
+// ?retryAfter= is seconds (digits only, at most a day, as the service
+// caps it); anything else is ignored rather than shown.
+function retryAfterSeconds(value) {
+    if (typeof value !== 'string' || !/^[0-9]{1,6}$/.test(value)) return null;
+    const seconds = Number(value);
+    return seconds >= 1 && seconds <= 86400 ? seconds : null;
+}
+
+function rateLimitedText(seconds) {
+    if (seconds === null) return AUTH_ERRORS.github_rate_limited[1];
+    const minutes = Math.ceil(seconds / 60);
+    const wait = seconds < 60 ? 'less than a minute'
+        : minutes === 1 ? 'about 1 minute' : 'about ' + minutes + ' minutes';
+    return 'GitHub is limiting requests; try again in ' + wait + '.';
+}
+
 // Only a local path: the service checks returnTo again, this just avoids
 // carrying an obviously foreign one along.
 function safeReturnTo(value) {
@@ -53,9 +72,10 @@ document.addEventListener('DOMContentLoaded', () => {
     const params = new URLSearchParams(window.location.search);
     const code = params.get('authError');
     if (code !== null) {
-        const [title, text] = Object.prototype.hasOwnProperty.call(AUTH_ERRORS, code)
+        let [title, text] = Object.prototype.hasOwnProperty.call(AUTH_ERRORS, code)
             ? AUTH_ERRORS[code]
             : UNKNOWN_ERROR;
+        if (code === 'github_rate_limited') text = rateLimitedText(retryAfterSeconds(params.get('retryAfter')));
         show('error', title, text);
         document.title = 'Sign-in failed · Foundry Auth';
     } else if (params.get('reason') === 'session_ended') {
