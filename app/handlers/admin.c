@@ -10,8 +10,10 @@
 #include <string.h>
 
 #include "admin/users.h"
+#include "auth/admin_throttle.h"
 #include "auth/admin_token.h"
 #include "auth/session.h"
+#include "core/metrics.h"
 
 typedef void (*fa_admin_action_fn)(fa_ctx_t *ctx);
 
@@ -27,18 +29,53 @@ static void fa_admin_unauthorized(fa_ctx_t *ctx)
     fa_response_set_header(ctx->res, "WWW-Authenticate", "Bearer realm=\"foundry-auth-admin\"");
 }
 
+/* A wrong credential: 401, and one more failure counted against the
+ * address (issue 12). */
+static void fa_admin_refuse(fa_ctx_t *ctx)
+{
+    fa_admin_throttle_fail(ctx->db, ctx->arena, fa_admin_ip(ctx));
+    fa_admin_unauthorized(ctx);
+}
+
+/* Issue 12: past the failure limit every credential gets 429, the right one
+ * too, so a guesser cannot tell a hit from a miss. A request without an
+ * Authorization header guesses nothing: it gets its 401 and is not counted. */
+static bool fa_admin_throttled(fa_ctx_t *ctx)
+{
+    long wait;
+    fa_error_t err;
+    if (fa_admin_throttle_check(ctx->db, ctx->arena, fa_admin_ip(ctx), &wait, &err) != FA_OK) {
+        fa_response_error(ctx->res, &err);
+        return true;
+    }
+    if (wait == 0)
+        return false;
+    fa_metrics_inc(FA_METRIC_ADMIN_THROTTLED);
+    fa_response_error_status(ctx->res, FA_ERR_RATE_LIMITED, "admin_auth_throttled",
+                             "too many failed admin authentications; try again later");
+    fa_response_set_header(ctx->res, "Retry-After", fa_arena_sprintf(ctx->arena, "%ld", wait));
+    return true;
+}
+
 static bool fa_admin_bearer(fa_ctx_t *ctx, uint8_t hash[FA_SHA256_LEN])
 {
-    if (fa_admin_token_from_authorization(fa_request_header(ctx->req, "authorization"), hash))
+    fa_str_t authorization = fa_request_header(ctx->req, "authorization");
+    if (!authorization.ptr) {
+        fa_admin_unauthorized(ctx);
+        return false;
+    }
+    if (fa_admin_throttled(ctx))
+        return false;
+    if (fa_admin_token_from_authorization(authorization, hash))
         return true;
-    fa_admin_unauthorized(ctx);
+    fa_admin_refuse(ctx);
     return false;
 }
 
 static void fa_admin_fail(fa_ctx_t *ctx, const fa_error_t *err)
 {
     if (err->status == FA_ERR_UNAUTHORIZED)
-        fa_admin_unauthorized(ctx);
+        fa_admin_refuse(ctx);
     else
         fa_response_error(ctx->res, err);
 }

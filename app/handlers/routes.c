@@ -3,6 +3,7 @@
 #include "handlers/routes.h"
 
 #include "admin/users.h"
+#include "auth/admin_throttle.h"
 #include "auth/admin_token.h"
 #include "auth/audit.h"
 #include "auth/github_limit.h"
@@ -80,6 +81,7 @@ void fa_routes_register_statements(void)
     fa_tokens_register_statements();
     fa_signing_keys_register_statements();
     fa_admin_token_register_statements();
+    fa_admin_throttle_register_statements();
     fa_admin_users_register_statements();
     fa_jobs_register_statements();
     fa_signin_register_statements();

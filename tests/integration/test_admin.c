@@ -141,6 +141,10 @@ static void test_wrong_tokens_refused(void)
     fa_http_response_t *r = fa_browser_request("GET", "/v1/admin/users", u.jar, NULL, NULL, NULL);
     FA_CHECK_JSON_ERROR(r, 401, "invalid_admin_token", "a session cookie");
     fa_http_response_free(r);
+    /* Those were 10 failed authentications from this address, the limit of a
+     * minute (issue 12, app/auth/admin_throttle.h; test_limits.c shows the
+     * 429s): start a new window for the rest of this suite. */
+    FA_CHECK(fa_sql_exec("DELETE FROM auth_failures", NULL), "could not clear auth_failures");
     FA_CHECK(fa_admin_status(fa_admin_token) == 200, "the real token stopped working");
     free(flipped);
     free(wrong);
