@@ -198,7 +198,8 @@ test('Foundry Auth in Chromium: sign in, organizations, starter repo, sessions, 
         await step('the sign-in page explains every authError code and keeps returnTo', async () => {
             const { page } = a;
             const codes = ['access_denied', 'invalid_state', 'state_expired', 'state_used', 'browser_mismatch',
-                'code_rejected', 'github_error', 'github_timeout', 'service_unavailable', 'server_error'];
+                'code_rejected', 'github_error', 'github_timeout', 'github_rate_limited', 'service_unavailable',
+                'server_error'];
             const titles = new Set();
             for (const code of codes) {
                 await page.goto(`${BASE}/sign-in?authError=${code}`);
@@ -210,6 +211,16 @@ test('Foundry Auth in Chromium: sign in, organizations, starter repo, sessions, 
                 if (code === 'state_expired') await screenshot(page, 'sign-in-error', [DESKTOP]);
             }
             assert.equal(titles.size, codes.length, 'every code has its own message');
+
+            // Issue 12: the wait GitHub asked for, in minutes; a bogus value is not shown.
+            await page.goto(`${BASE}/sign-in?authError=github_rate_limited&retryAfter=3540`);
+            await page.getByRole('alert').waitFor();
+            assert.equal(await page.locator('#notice-text').textContent(),
+                'GitHub is limiting requests; try again in about 59 minutes.');
+            await page.goto(`${BASE}/sign-in?authError=github_rate_limited&retryAfter=%3Cb%3E1`);
+            await page.getByRole('alert').waitFor();
+            assert.equal(await page.locator('#notice-text').textContent(),
+                'GitHub is limiting requests; try again later.');
 
             await page.goto(`${BASE}/sign-in?returnTo=${encodeURIComponent('/account?tab=1')}`);
             const href = await page.getByRole('link', { name: 'Sign in with GitHub' }).getAttribute('href');
