@@ -563,15 +563,24 @@ static void test_rate_limited(void)
     fa_status_t st = fa_github_get_user(gh, arena, token, &u, &err);
     expect_error(st, &err, "github_rate_limited");
     CU_ASSERT(fa_github_retry_after(gh) > 0 && fa_github_retry_after(gh) <= 61);
+    CU_ASSERT_EQUAL(fa_github_rate_limit_status(gh), 403);
     fault("{\"endpoint\":\"orgs\",\"rateLimit\":\"429\",\"retryAfter\":17,\"times\":1}");
     fa_github_org_t *orgs;
     size_t count;
     st = fa_github_list_orgs(gh, arena, token, &orgs, &count, &err);
     expect_error(st, &err, "github_rate_limited");
     CU_ASSERT_EQUAL(fa_github_retry_after(gh), 17);
+    CU_ASSERT_EQUAL(fa_github_rate_limit_status(gh), 429);
+    /* An hour away (x-ratelimit-reset), as GitHub says for an exhausted
+     * primary limit: the whole wait, not a default minute (issue 12). */
+    fault("{\"endpoint\":\"user\",\"rateLimit\":\"403\",\"retryAfter\":3600,\"times\":1}");
+    st = fa_github_get_user(gh, arena, token, &u, &err);
+    expect_error(st, &err, "github_rate_limited");
+    CU_ASSERT(fa_github_retry_after(gh) >= 3598 && fa_github_retry_after(gh) <= 3600);
     /* Once GitHub answers normally, no wait is reported. */
     CU_ASSERT_EQUAL(fa_github_get_user(gh, arena, token, &u, &err), FA_OK);
     CU_ASSERT_EQUAL(fa_github_retry_after(gh), 0);
+    CU_ASSERT_EQUAL(fa_github_rate_limit_status(gh), 0);
     /* A 403 that is not a rate limit (no header) is a refusal. */
     fault("{\"endpoint\":\"emails\",\"status\":403,\"times\":1}");
     char *email;
