@@ -50,7 +50,8 @@ fa_status_t fa_admin_throttle_check(fa_db_t *db, fa_arena_t *arena, const char *
                                     long *retry_after, fa_error_t *err)
 {
     *retry_after = 0;
-    const char *values[3] = {fa_key(ip), fa_arena_sprintf(arena, "%d", FA_ADMIN_THROTTLE_PER_ADDRESS),
+    const char *values[3] = {fa_key(ip),
+                             fa_arena_sprintf(arena, "%d", FA_ADMIN_THROTTLE_PER_ADDRESS),
                              fa_arena_sprintf(arena, "%d", FA_ADMIN_THROTTLE_TOTAL)};
     PGresult *r = fa_db_exec(db, arena, "admin_throttle_check", 3, values, err);
     if (!r)
@@ -94,7 +95,8 @@ void fa_admin_throttle_fail(fa_db_t *db, fa_arena_t *arena, const char *ip)
         long limit = total ? FA_ADMIN_THROTTLE_TOTAL : FA_ADMIN_THROTTLE_PER_ADDRESS;
         if (failures == limit)
             fa_audit_crossing(db, arena, ip, total ? "total" : "address", limit);
-        if (total && failures == 1 && !fa_db_exec(db, arena, "admin_throttle_forget", 0, NULL, &err))
+        if (total && failures == 1 &&
+            !fa_db_exec(db, arena, "admin_throttle_forget", 0, NULL, &err))
             fa_log_warn("admin_throttle", "could not delete old failure counts: %s",
                         err.code ? err.code : "error");
     }

@@ -75,8 +75,7 @@ void fa_github_limit_note(fa_db_t *db, fa_arena_t *arena, const fa_github_t *gh,
 fa_status_t fa_github_limit_refuse(fa_arena_t *arena, long wait_seconds, fa_error_t *err)
 {
     fa_metrics_inc(FA_METRIC_GITHUB_CALLS_WITHHELD);
-    return fa_error_set(err, FA_ERR_UPSTREAM, "github_rate_limited",
-                        "GitHub is limiting requests; try again later",
-                        fa_arena_sprintf(arena, "not calling GitHub for another %ld s",
-                                         wait_seconds));
+    return fa_error_set(
+        err, FA_ERR_UPSTREAM, "github_rate_limited", "GitHub is limiting requests; try again later",
+        fa_arena_sprintf(arena, "not calling GitHub for another %ld s", wait_seconds));
 }

@@ -154,8 +154,8 @@ static void fa_fail(fa_arena_t *arena, const fa_config_t *cfg, fa_oauth_result_t
 }
 
 /* github_rate_limited, with the wait for the sign-in page to show. */
-static void fa_fail_rate_limited(fa_arena_t *arena, const fa_config_t *cfg,
-                                 fa_oauth_result_t *out, long wait)
+static void fa_fail_rate_limited(fa_arena_t *arena, const fa_config_t *cfg, fa_oauth_result_t *out,
+                                 long wait)
 {
     fa_fail(arena, cfg, out, "github_rate_limited");
     out->location = fa_oauth_rate_limited_location(arena, cfg, wait);
@@ -298,8 +298,7 @@ static const char *fa_github_failure_code(const fa_error_t *err)
 
 /* Exchange + user lookup; on failure returns the authError code. A rate
  * limit any of the calls meets is recorded for every worker (issue 12). */
-static const char *fa_fetch_identity(fa_db_t *db, fa_arena_t *arena,
-                                     const fa_services_t *services,
+static const char *fa_fetch_identity(fa_db_t *db, fa_arena_t *arena, const fa_services_t *services,
                                      const fa_oauth_callback_t *in, const char *verifier,
                                      fa_github_tokens_t *tokens, fa_github_user_t *user,
                                      bool *email_verified)

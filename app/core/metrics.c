@@ -41,7 +41,8 @@ static const char *const fa_metric_names[FA_METRIC_COUNT] = {
     [FA_METRIC_WORKER_RESTARTS] = "foundry_auth_worker_restarts_total",
     [FA_METRIC_GITHUB_RATE_LIMITED] = "foundry_auth_github_rate_limited_total",
     [FA_METRIC_GITHUB_CALLS_WITHHELD] = "foundry_auth_github_calls_withheld_total",
-    [FA_METRIC_SIGNIN_RATE_LIMITED] = "foundry_auth_sign_ins_refused_total{reason=\"github_rate_limited\"}",
+    [FA_METRIC_SIGNIN_RATE_LIMITED] =
+        "foundry_auth_sign_ins_refused_total{reason=\"github_rate_limited\"}",
     [FA_METRIC_ADMIN_THROTTLED] = "foundry_auth_admin_auth_throttled_total",
 };
 

@@ -19,10 +19,10 @@ typedef enum {
     FA_METRIC_SIGNOUT,
     FA_METRIC_REVOKE,
     FA_METRIC_WORKER_RESTARTS,
-    FA_METRIC_GITHUB_RATE_LIMITED,  /* a GitHub answer said: rate limited */
+    FA_METRIC_GITHUB_RATE_LIMITED,   /* a GitHub answer said: rate limited */
     FA_METRIC_GITHUB_CALLS_WITHHELD, /* a GitHub call not made: still limited */
-    FA_METRIC_SIGNIN_RATE_LIMITED,  /* sign-ins refused while GitHub limits us */
-    FA_METRIC_ADMIN_THROTTLED,      /* admin requests refused by the failure throttle */
+    FA_METRIC_SIGNIN_RATE_LIMITED,   /* sign-ins refused while GitHub limits us */
+    FA_METRIC_ADMIN_THROTTLED,       /* admin requests refused by the failure throttle */
     FA_METRIC_COUNT
 } fa_metric_t;
 

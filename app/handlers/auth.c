@@ -72,13 +72,12 @@ void fa_handle_github_start(fa_ctx_t *ctx)
     if (fa_oauth_start(ctx->db, ctx->arena, fa_services(ctx), fa_single_query(ctx, "returnTo"),
                        binding, &started, &err) != FA_OK) {
         if (started.retry_after > 0)
-            fa_response_redirect(ctx->res, 302,
-                                 fa_oauth_rate_limited_location(ctx->arena, ctx->config,
-                                                                started.retry_after));
+            fa_response_redirect(
+                ctx->res, 302,
+                fa_oauth_rate_limited_location(ctx->arena, ctx->config, started.retry_after));
         else
-            fa_redirect_sign_in_error(ctx, err.status == FA_ERR_UNAVAILABLE
-                                               ? "service_unavailable"
-                                               : "server_error");
+            fa_redirect_sign_in_error(ctx, err.status == FA_ERR_UNAVAILABLE ? "service_unavailable"
+                                                                            : "server_error");
         return;
     }
     fa_set_binding_cookie(ctx, started.binding_cookie);

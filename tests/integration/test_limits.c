@@ -219,15 +219,17 @@ static void test_github_limit_postpones_org_sync(void)
                 "VALUES ('github_api', now() + interval '1 hour', 403)",
                 NULL);
     fa_emulator_clear_calls();
-    fa_http_response_t *r = fa_bearer_request("POST", "/v1/app/organizations/sync", u.session, "{}");
+    fa_http_response_t *r =
+        fa_bearer_request("POST", "/v1/app/organizations/sync", u.session, "{}");
     FA_CHECK(r->status >= 200 && r->status < 300, "POST /v1/app/organizations/sync: %ld %.200s",
              r->status, r->body);
     fa_http_response_free(r);
     bool postponed = fa_wait_until(10000, 200, fa_sync_postponed, u.id_text);
-    char *jobs = fa_sql_text("SELECT string_agg(status || ' attempts=' || attempts || ' run_at-now=' "
-                             "|| (run_at - now()) || ' ' || coalesce(last_error, ''), '; ') "
-                             "FROM jobs WHERE user_id = $1::bigint AND kind = 'org_sync'",
-                             u.id_text, NULL);
+    char *jobs =
+        fa_sql_text("SELECT string_agg(status || ' attempts=' || attempts || ' run_at-now=' "
+                    "|| (run_at - now()) || ' ' || coalesce(last_error, ''), '; ') "
+                    "FROM jobs WHERE user_id = $1::bigint AND kind = 'org_sync'",
+                    u.id_text, NULL);
     FA_CHECK(postponed,
              "org sync while GitHub limits us: expected the job queued again for after the reset "
              "with its attempt given back (github_rate_limited), got: %s",
@@ -247,9 +249,10 @@ static void test_github_signin_works_after_the_reset(void)
     fa_http_jar_t *jar = fa_http_jar_new();
     fa_signin_result_t a;
     FA_CHECK_FATAL(fa_signin_begin(jar, login, "/app", &a), "sign-in did not reach the callback");
-    FA_CHECK_FATAL(fa_emulator_arm_fault(
-                       "{\"endpoint\":\"user\",\"rateLimit\":\"403\",\"retryAfter\":3,\"times\":1}"),
-                   "arming the fault failed");
+    FA_CHECK_FATAL(
+        fa_emulator_arm_fault(
+            "{\"endpoint\":\"user\",\"rateLimit\":\"403\",\"retryAfter\":3,\"times\":1}"),
+        "arming the fault failed");
     bool session = fa_signin_finish(jar, &a, 0);
     char error[48];
     long wait;
@@ -353,8 +356,9 @@ static void test_admin_wrong_tokens_throttled(void)
              retry_after);
     /* The observation: the 101st, correct, token got 200. */
     long st = fa_admin_get(token, NULL, 0);
-    FA_CHECK(st == 429, "the correct admin token while the address is throttled: expected 429, "
-                        "got %ld",
+    FA_CHECK(st == 429,
+             "the correct admin token while the address is throttled: expected 429, "
+             "got %ld",
              st);
     long long events = fa_sql_int("SELECT count(*) FROM audit_events WHERE event = "
                                   "'admin_auth_throttled' AND ip = '127.0.0.1' "
@@ -498,12 +502,12 @@ typedef struct {
 
 static void fa_count_status(long *counts, long status)
 {
-    int slot = status == 0                      ? 5
-               : status >= 200 && status < 300  ? 0
-               : status == 401                  ? 1
-               : status == 429                  ? 2
-               : status >= 400 && status < 500  ? 3
-                                                : 4;
+    int slot = status == 0                     ? 5
+               : status >= 200 && status < 300 ? 0
+               : status == 401                 ? 1
+               : status == 429                 ? 2
+               : status >= 400 && status < 500 ? 3
+                                               : 4;
     counts[slot]++;
 }
 
@@ -579,8 +583,9 @@ static void test_nginx_shipped_rate_spares_session_checks(void)
         fa_http_response_free(r);
     }
     free(url);
-    FA_CHECK(starts[2] > 0, "60 sign-in starts from one address with the shipped rate: no 429 "
-                            "(%ld other answers)",
+    FA_CHECK(starts[2] > 0,
+             "60 sign-in starts from one address with the shipped rate: no 429 "
+             "(%ld other answers)",
              60 - starts[2]);
     printf("\n    shipped rate: %d session checks -> %ld x 429; 60 sign-in starts -> %ld x 429\n",
            FA_CHECKERS * FA_CHECKS_EACH, total[2], starts[2]);
