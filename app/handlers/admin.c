@@ -22,11 +22,16 @@ static const char *fa_admin_ip(const fa_ctx_t *ctx)
     return ctx->req->remote_addr.ptr ? fa_str_dup(ctx->arena, ctx->req->remote_addr) : NULL;
 }
 
-static void fa_admin_unauthorized(fa_ctx_t *ctx)
+/* RFC 6750 section 3.1: error="invalid_token" when a credential was sent
+ * and refused, no error code when none was. */
+static void fa_admin_unauthorized(fa_ctx_t *ctx, bool sent)
 {
     fa_response_error_status(ctx->res, FA_ERR_UNAUTHORIZED, "invalid_admin_token",
                              "a valid admin token is required");
-    fa_response_set_header(ctx->res, "WWW-Authenticate", "Bearer realm=\"foundry-auth-admin\"");
+    fa_response_set_header(ctx->res, "WWW-Authenticate",
+                           sent ? "Bearer realm=\"foundry-auth-admin\", error=\"invalid_token\", "
+                                  "error_description=\"the admin token is not valid\""
+                                : "Bearer realm=\"foundry-auth-admin\"");
 }
 
 /* A wrong credential: 401, and one more failure counted against the
@@ -34,7 +39,7 @@ static void fa_admin_unauthorized(fa_ctx_t *ctx)
 static void fa_admin_refuse(fa_ctx_t *ctx)
 {
     fa_admin_throttle_fail(ctx->db, ctx->arena, fa_admin_ip(ctx));
-    fa_admin_unauthorized(ctx);
+    fa_admin_unauthorized(ctx, true);
 }
 
 /* Issue 12: past the failure limit every credential gets 429, the right one
@@ -61,7 +66,7 @@ static bool fa_admin_bearer(fa_ctx_t *ctx, uint8_t hash[FA_SHA256_LEN])
 {
     fa_str_t authorization = fa_request_header(ctx->req, "authorization");
     if (!authorization.ptr) {
-        fa_admin_unauthorized(ctx);
+        fa_admin_unauthorized(ctx, false);
         return false;
     }
     if (fa_admin_throttled(ctx))
@@ -107,7 +112,7 @@ static fa_status_t fa_admin_write_tx(fa_db_t *db, fa_arena_t *arena, void *data,
     if (st != FA_OK)
         return st;
     w->action(w->ctx);
-    if (w->ctx->res->status >= 400)
+    if (fa_response_failed(w->ctx->res))
         return fa_error_set(err, FA_ERR_CONFLICT, "handler_refused", "", "rolled back");
     return FA_OK;
 }
@@ -121,7 +126,7 @@ static void fa_admin_write(fa_ctx_t *ctx, fa_admin_action_fn action)
     fa_admin_write_t w = {ctx, hash, action};
     fa_error_t err;
     fa_status_t st = fa_db_transaction(ctx->db, ctx->arena, fa_admin_write_tx, &w, &err);
-    if (st == FA_OK || ctx->res->status >= 400)
+    if (st == FA_OK || fa_response_failed(ctx->res))
         return;
     fa_response_init(ctx->res, ctx->arena); /* drop a success the commit did not confirm */
     fa_admin_fail(ctx, &err);

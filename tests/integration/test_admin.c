@@ -132,6 +132,12 @@ static void test_wrong_tokens_refused(void)
     for (size_t i = 0; i < sizeof tokens / sizeof tokens[0]; i++) {
         fa_http_response_t *r = fa_admin("GET", "/v1/admin/users", tokens[i], NULL);
         FA_CHECK_JSON_ERROR(r, 401, "invalid_admin_token", names[i]);
+        /* RFC 6750 section 3.1: an error code exactly when a token was sent. */
+        const char *challenge = fa_http_header(r, "WWW-Authenticate");
+        bool says_invalid = challenge && strstr(challenge, "error=\"invalid_token\"");
+        FA_CHECK(challenge && strncmp(challenge, "Bearer realm=\"foundry-auth-admin\"", 32) == 0 &&
+                     says_invalid == (tokens[i] != NULL),
+                 "%s: WWW-Authenticate %s", names[i], challenge ? challenge : "(none)");
         fa_http_response_free(r);
         r = fa_admin("POST", "/v1/admin/token/rotate", tokens[i], "{}");
         FA_CHECK_JSON_ERROR(r, 401, "invalid_admin_token", names[i]);

@@ -458,6 +458,7 @@ static bool fa_shipped_nginx_start(char **zone_out)
             "    uwsgi_temp_path %1$s/tmp/uwsgi;\n"
             "    %2$s\n"
             "    limit_req_status 429;\n"
+            "    include snippets/foundry-auth-hsts-map.conf;\n"
             "    upstream foundry_auth { server unix:%3$s; }\n"
             "    server {\n"
             "        listen 127.0.0.1:%4$d;\n"
