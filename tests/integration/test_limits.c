@@ -19,18 +19,16 @@
  *
  * The suite cleans up after itself (the limit row, the failure counts), so
  * the suites and the browser test after it start unlimited. */
-#include <errno.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
 #include "identity_helpers.h"
+#include "own_nginx.h"
 #include "signin_helpers.h"
 
 #define FA_ADMIN_PER_ADDRESS 10 /* app/auth/admin_throttle.h */
@@ -388,16 +386,7 @@ static void test_admin_wrong_tokens_throttled(void)
 
 /* ---- nginx with the shipped rate ---------------------------------------- */
 
-static pid_t fa_nginx_pid = -1;
-static int fa_nginx_port = -1;
-static char *fa_dir;
-
-static void fa_chown_www(const char *path)
-{
-    struct passwd *pw = getpwnam("www-data");
-    if (pw && chown(path, pw->pw_uid, pw->pw_gid) != 0)
-        fprintf(stderr, "chown %s: %s\n", path, strerror(errno));
-}
+static fa_own_nginx_t fa_nginx = {.pid = -1};
 
 /* The limit_req_zone line of the shipped http snippet, as users get it. */
 static char *fa_shipped_zone(void)
@@ -415,82 +404,21 @@ static char *fa_shipped_zone(void)
     return zone;
 }
 
-static bool fa_port_answers(void *arg)
-{
-    (void)arg;
-    char *url = fa_xasprintf("http://127.0.0.1:%d/healthz", fa_nginx_port);
-    fa_http_response_t *r = fa_http_get(url);
-    bool ok = r->status == 200;
-    fa_http_response_free(r);
-    free(url);
-    return ok;
-}
-
+/* The shipped locations snippet behind the shipped limit_req_zone line. */
 static bool fa_shipped_nginx_start(char **zone_out)
 {
-    fa_dir = fa_xasprintf("%s/limits-%d", fa_env("FA_TEST_TMP"), (int)getpid());
-    mkdir(fa_dir, 0755);
-    char *snippets = fa_xasprintf("%s/nginx/snippets", fa_env("FA_TEST_ROOT"));
-    char *link = fa_xasprintf("%s/snippets", fa_dir);
-    if (symlink(snippets, link) != 0 && errno != EEXIST)
-        abort();
-    const char *tmps[] = {"tmp", "tmp/body", "tmp/fastcgi", "tmp/proxy", "tmp/scgi", "tmp/uwsgi"};
-    for (size_t i = 0; i < sizeof tmps / sizeof tmps[0]; i++) {
-        char *d = fa_xasprintf("%s/%s", fa_dir, tmps[i]);
-        mkdir(d, 0700);
-        fa_chown_www(d);
-        free(d);
-    }
     char *zone = fa_shipped_zone();
-    char *sock = fa_envfile_get("FOUNDRY_AUTH_SOCKET");
-    char *conf = fa_xasprintf("%s/nginx.conf", fa_dir);
-    fa_nginx_port = fa_id_free_port();
-    FILE *f = fopen(conf, "w");
-    if (!f)
-        abort();
-    fprintf(f,
-            "user www-data;\nworker_processes 2;\ndaemon off;\npid %1$s/nginx.pid;\n"
-            "error_log %1$s/error.log warn;\nevents { worker_connections 512; }\n"
-            "http {\n"
-            "    access_log off;\n"
-            "    client_body_temp_path %1$s/tmp/body;\n    fastcgi_temp_path %1$s/tmp/fastcgi;\n"
-            "    proxy_temp_path %1$s/tmp/proxy;\n    scgi_temp_path %1$s/tmp/scgi;\n"
-            "    uwsgi_temp_path %1$s/tmp/uwsgi;\n"
-            "    %2$s\n"
-            "    limit_req_status 429;\n"
-            "    include snippets/foundry-auth-hsts-map.conf;\n"
-            "    upstream foundry_auth { server unix:%3$s; }\n"
-            "    server {\n"
-            "        listen 127.0.0.1:%4$d;\n"
-            "        include snippets/foundry-auth-locations.conf;\n"
-            "    }\n"
-            "}\n",
-            fa_dir, zone, sock, fa_nginx_port);
-    fclose(f);
-    char *log = fa_xasprintf("%s/nginx.out", fa_dir);
-    char *argv[] = {"/usr/sbin/nginx", "-p", fa_dir, "-c", conf, NULL};
-    fa_nginx_pid = fa_spawn(argv, NULL, log);
-    bool up = fa_nginx_pid > 0 && fa_wait_until(10000, 100, fa_port_answers, NULL);
-    if (!up)
-        fprintf(stderr, "limits suite: nginx did not start (see %s and %s/error.log)\n", log,
-                fa_dir);
+    char *http = fa_xasprintf("    %s\n    limit_req_status 429;", zone);
+    bool up = fa_own_nginx_start(&fa_nginx, "limits", 2, http,
+                                 "        include snippets/foundry-auth-locations.conf;");
+    free(http);
     *zone_out = zone;
-    free(sock), free(conf), free(log), free(snippets), free(link);
     return up;
 }
 
 static void fa_shipped_nginx_stop(void)
 {
-    if (fa_nginx_pid > 0) {
-        kill(fa_nginx_pid, SIGTERM);
-        if (fa_wait_pid(fa_nginx_pid, 5000) == -1) {
-            kill(fa_nginx_pid, SIGKILL);
-            fa_wait_pid(fa_nginx_pid, 2000);
-        }
-    }
-    fa_nginx_pid = -1;
-    free(fa_dir);
-    fa_dir = NULL;
+    fa_own_nginx_stop(&fa_nginx);
 }
 
 enum { FA_CHECKERS = 8, FA_CHECKS_EACH = 25 };
@@ -516,7 +444,7 @@ static void fa_count_status(long *counts, long status)
 static long fa_check_once(const char *method, const char *path, const char *const *headers,
                           const char *body)
 {
-    char *url = fa_xasprintf("http://127.0.0.1:%d%s", fa_nginx_port, path);
+    char *url = fa_own_nginx_url(&fa_nginx, path);
     fa_http_response_t *r = fa_http_send(method, url, headers, body, NULL);
     long status = r->status;
     fa_http_response_free(r);
@@ -590,7 +518,7 @@ static void test_nginx_shipped_rate_spares_session_checks(void)
 
     /* Sign-in starts beyond the burst are limited. */
     long starts[6] = {0};
-    char *url = fa_xasprintf("http://127.0.0.1:%d/v1/auth/github/start", fa_nginx_port);
+    char *url = fa_own_nginx_url(&fa_nginx, "/v1/auth/github/start");
     for (int i = 0; i < 60; i++) {
         fa_http_response_t *r = fa_http_get(url);
         fa_count_status(starts, r->status);

@@ -5,8 +5,6 @@
  * the files users include, not a copy. Shows: no session -> 302 to sign-in
  * with returnTo; a session -> the upstream sees the identity headers and no
  * client-forged ones; after sign-out -> 302 again. */
-#include <errno.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +14,12 @@
 
 #include "harness.h"
 #include "identity_helpers.h"
+#include "own_nginx.h"
 #include "signin_helpers.h"
 
-static pid_t fa_echo_pid = -1, fa_nginx_pid = -1;
-static int fa_nginx_port = -1;
-static char *fa_dir;
+static pid_t fa_echo_pid = -1;
+static fa_own_nginx_t fa_nginx = {.pid = -1};
+static char *fa_dir; /* the echo upstream's files */
 
 static bool fa_file_nonempty(void *path)
 {
@@ -45,106 +44,43 @@ static int fa_start_echo(void)
     return port;
 }
 
-static void fa_chown_www(const char *path)
-{
-    struct passwd *pw = getpwnam("www-data");
-    if (pw && chown(path, pw->pw_uid, pw->pw_gid) != 0)
-        fprintf(stderr, "chown %s: %s\n", path, strerror(errno));
-}
-
-/* nginx.conf in fa_dir: the shipped locations snippet plus one protected
- * location, exactly as the snippet's header tells users to write it. */
-static char *fa_write_nginx_conf(int echo_port)
-{
-    char *sock = fa_envfile_get("FOUNDRY_AUTH_SOCKET");
-    char *conf = fa_xasprintf("%s/nginx.conf", fa_dir);
-    char *snippets = fa_xasprintf("%s/nginx/snippets", fa_env("FA_TEST_ROOT"));
-    char *link = fa_xasprintf("%s/snippets", fa_dir);
-    if (symlink(snippets, link) != 0 && errno != EEXIST)
-        abort();
-    const char *tmps[] = {"tmp", "tmp/body", "tmp/fastcgi", "tmp/proxy", "tmp/scgi", "tmp/uwsgi"};
-    for (size_t i = 0; i < sizeof tmps / sizeof tmps[0]; i++) {
-        char *d = fa_xasprintf("%s/%s", fa_dir, tmps[i]);
-        mkdir(d, 0700);
-        fa_chown_www(d);
-        free(d);
-    }
-    FILE *f = fopen(conf, "w");
-    if (!f)
-        abort();
-    fprintf(f,
-            "user www-data;\nworker_processes 1;\ndaemon off;\npid %1$s/nginx.pid;\n"
-            "error_log %1$s/error.log warn;\nevents { worker_connections 64; }\n"
-            "http {\n"
-            "    access_log %1$s/access.log;\n"
-            "    client_body_temp_path %1$s/tmp/body;\n    fastcgi_temp_path %1$s/tmp/fastcgi;\n"
-            "    proxy_temp_path %1$s/tmp/proxy;\n    scgi_temp_path %1$s/tmp/scgi;\n"
-            "    uwsgi_temp_path %1$s/tmp/uwsgi;\n"
-            "    limit_req_zone $binary_remote_addr zone=foundry_auth_auth:1m rate=10000r/s;\n"
-            "    upstream foundry_auth { server unix:%2$s; }\n"
-            "    include snippets/foundry-auth-protect-maps.conf;\n"
-            "    include snippets/foundry-auth-hsts-map.conf;\n"
-            "    server {\n"
-            "        listen 127.0.0.1:%3$d;\n"
-            "        include snippets/foundry-auth-locations.conf;\n"
-            "        location /protected/ {\n"
-            "            include snippets/foundry-auth-protect.conf;\n"
-            "            proxy_pass http://127.0.0.1:%4$d;\n"
-            "        }\n"
-            "    }\n"
-            "}\n",
-            fa_dir, sock, fa_nginx_port, echo_port);
-    fclose(f);
-    free(sock), free(snippets), free(link);
-    return conf;
-}
-
-static bool fa_port_answers(void *arg)
-{
-    (void)arg;
-    char *url = fa_xasprintf("http://127.0.0.1:%d/healthz", fa_nginx_port);
-    fa_http_response_t *r = fa_http_get(url);
-    bool ok = r->status == 200;
-    fa_http_response_free(r);
-    free(url);
-    return ok;
-}
-
 static int fa_protect_init(void)
 {
-    fa_dir = fa_xasprintf("%s/protect-%d", fa_env("FA_TEST_TMP"), (int)getpid());
+    fa_dir = fa_xasprintf("%s/protect-echo-%d", fa_env("FA_TEST_TMP"), (int)getpid());
     mkdir(fa_dir, 0755);
     int echo_port = fa_start_echo();
     if (echo_port <= 0) {
         fprintf(stderr, "protect suite: the echo upstream did not start (%s/echo.log)\n", fa_dir);
         return 1;
     }
-    fa_nginx_port = fa_id_free_port();
-    char *conf = fa_write_nginx_conf(echo_port);
-    char *log = fa_xasprintf("%s/nginx.out", fa_dir);
-    char *argv[] = {"/usr/sbin/nginx", "-p", fa_dir, "-c", conf, NULL};
-    fa_nginx_pid = fa_spawn(argv, NULL, log);
-    bool up = fa_nginx_pid > 0 && fa_wait_until(10000, 100, fa_port_answers, NULL);
-    if (!up)
-        fprintf(stderr, "protect suite: nginx did not start (see %s and %s/error.log)\n", log,
-                fa_dir);
-    free(conf), free(log);
+    /* The shipped locations snippet plus one protected location, exactly as
+     * the snippet's header tells users to write it. */
+    char *server = fa_xasprintf("        include snippets/foundry-auth-locations.conf;\n"
+                                "        location /protected/ {\n"
+                                "            include snippets/foundry-auth-protect.conf;\n"
+                                "            proxy_pass http://127.0.0.1:%d;\n"
+                                "        }",
+                                echo_port);
+    bool up = fa_own_nginx_start(
+        &fa_nginx, "protect", 1,
+        "    limit_req_zone $binary_remote_addr zone=foundry_auth_auth:1m rate=10000r/s;\n"
+        "    include snippets/foundry-auth-protect-maps.conf;",
+        server);
+    free(server);
     return up ? 0 : 1;
 }
 
 static int fa_protect_cleanup(void)
 {
-    pid_t pids[2] = {fa_nginx_pid, fa_echo_pid};
-    for (size_t i = 0; i < 2; i++) {
-        if (pids[i] <= 0)
-            continue;
-        kill(pids[i], SIGTERM);
-        if (fa_wait_pid(pids[i], 5000) == -1) {
-            kill(pids[i], SIGKILL);
-            fa_wait_pid(pids[i], 2000);
+    fa_own_nginx_stop(&fa_nginx);
+    if (fa_echo_pid > 0) {
+        kill(fa_echo_pid, SIGTERM);
+        if (fa_wait_pid(fa_echo_pid, 5000) == -1) {
+            kill(fa_echo_pid, SIGKILL);
+            fa_wait_pid(fa_echo_pid, 2000);
         }
     }
-    fa_nginx_pid = fa_echo_pid = -1;
+    fa_echo_pid = -1;
     free(fa_dir);
     fa_dir = NULL;
     return 0;
@@ -154,7 +90,7 @@ static int fa_protect_cleanup(void)
 static fa_http_response_t *fa_protected(const char *method, const char *path,
                                         const char *const *headers, const char *body)
 {
-    char *url = fa_xasprintf("http://127.0.0.1:%d%s", fa_nginx_port, path);
+    char *url = fa_own_nginx_url(&fa_nginx, path);
     fa_http_response_t *r = fa_http_send(method, url, headers, body, NULL);
     free(url);
     return r;
@@ -189,7 +125,7 @@ static char *fa_cookie_header(const char *session)
 static void fa_expect_sign_in_redirect(const fa_http_response_t *r, const char *path,
                                        const char *what)
 {
-    char *expected = fa_xasprintf("http://127.0.0.1:%d/sign-in?returnTo=%s", fa_nginx_port, path);
+    char *expected = fa_xasprintf("http://127.0.0.1:%d/sign-in?returnTo=%s", fa_nginx.port, path);
     const char *location = fa_http_header(r, "Location");
     FA_CHECK(r->status == 302 && location && strcmp(location, expected) == 0,
              "%s: expected 302 to %s, got %ld Location %s", what, expected, r->status,
