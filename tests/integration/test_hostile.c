@@ -244,6 +244,18 @@ static void fa_h_json_fields(const char *p)
     snprintf(what, sizeof what, "POST /v1/auth/token audience %s", p);
     fa_h_expect_4xx(r, what);
     fa_http_response_free(r), free(body);
+    /* token/verify needs both members: each hostile in turn, the other sane. */
+    json_t *pairs[2] = {json_pack("{s:s,s:s}", "token", p, "audience", "api.test"),
+                        json_pack("{s:s,s:s}", "token", "x.y.z", "audience", p)};
+    for (int i = 0; i < 2; i++) {
+        body = json_dumps(pairs[i], JSON_COMPACT);
+        json_decref(pairs[i]);
+        r = fa_h_send("POST", "/v1/auth/token/verify", NULL, "application/json", body, 0);
+        snprintf(what, sizeof what, "POST /v1/auth/token/verify %s %s", i ? "audience" : "token",
+                 p);
+        fa_h_expect_4xx(r, what);
+        fa_http_response_free(r), free(body);
+    }
 }
 
 /* scope is free text within RFC 6749's characters: either refused, or
@@ -260,7 +272,9 @@ static void fa_h_scope(const char *p)
     if (r->status == 200) {
         fa_h_tally(r);
         char *jwt = fa_http_json_string(r, "token");
-        char *vbody = fa_h_json1("token", jwt ? jwt : "");
+        json_t *vo = json_pack("{s:s,s:s}", "token", jwt ? jwt : "", "audience", "api.test");
+        char *vbody = json_dumps(vo, JSON_COMPACT);
+        json_decref(vo);
         fa_http_response_t *v =
             fa_h_send("POST", "/v1/auth/token/verify", NULL, "application/json", vbody, 0);
         json_t *claims = fa_http_json(v);
@@ -486,7 +500,7 @@ static void test_duplicates_and_content_types(void)
     } endpoints[] = {
         {"POST", "/v1/app/organizations/select", fa_h.user.session, select},
         {"POST", "/v1/auth/token", fa_h.user.session, "{\"audience\":\"api.test\"}"},
-        {"POST", "/v1/auth/token/verify", NULL, "{\"token\":\"x\"}"},
+        {"POST", "/v1/auth/token/verify", NULL, "{\"token\":\"x\",\"audience\":\"api.test\"}"},
         {"POST", "/v1/auth/dev/bootstrap", NULL, "{\"githubToken\":\"gho_x\"}"},
         {"PUT", label, fa_h.admin, "{\"roleLabel\":\"x\"}"},
     };

@@ -69,7 +69,8 @@ void fa_hostile_raw_json_bodies(void)
     char *label = fa_xasprintf("/v1/admin/users/%s/role-label", fa_h.user.id_text);
     fa_h_bad_json_to("POST", "/v1/app/organizations/select", fa_h.user.session, "organizationId",
                      "");
-    fa_h_bad_json_to("POST", "/v1/auth/token/verify", NULL, "token", "");
+    fa_h_bad_json_to("POST", "/v1/auth/token/verify", NULL, "token", "\"audience\":\"api.test\",");
+    fa_h_bad_json_to("POST", "/v1/auth/token/verify", NULL, "audience", "\"token\":\"x\",");
     fa_h_bad_json_to("POST", "/v1/auth/dev/bootstrap", NULL, "githubToken", "");
     fa_h_bad_json_to("POST", "/v1/auth/token", fa_h.user.session, "scope",
                      "\"audience\":\"api.test\",");
@@ -158,7 +159,7 @@ static void test_truncated_bodies(void)
         const char *body;
     } targets[] = {
         {"/v1/app/organizations/select", fa_h.user.session, body},
-        {"/v1/auth/token/verify", NULL, "{\"token\":\"x\"}"},
+        {"/v1/auth/token/verify", NULL, "{\"token\":\"x\",\"audience\":\"api.test\"}"},
         {"/v1/auth/dev/bootstrap", NULL, "{\"githubToken\":\"gho_x\"}"},
     };
     long answered = 0;

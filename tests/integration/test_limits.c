@@ -466,7 +466,7 @@ static void *fa_checker(void *arg)
         fa_count_status(c->verify, fa_check_once("GET", "/v1/auth/verify", headers, NULL));
         int n = (c->index + i) % 5;
         long status = n == 4 ? fa_check_once("POST", "/v1/auth/token/verify", headers,
-                                             "{\"token\":\"x.y.z\"}")
+                                             "{\"token\":\"x.y.z\",\"audience\":\"api.test\"}")
                              : fa_check_once("GET", paths[n], headers, NULL);
         fa_count_status(c->others, status);
     }

@@ -33,14 +33,14 @@ static fa_http_response_t *fa_request_token(const char *session, const char *aud
     return r;
 }
 
-/* The verified claims of a token (POST /v1/auth/token/verify), NULL when
- * it does not verify. */
-static json_t *fa_claims_of(const fa_http_response_t *issued)
+/* The verified claims of a token (POST /v1/auth/token/verify as the
+ * audience it was issued for), NULL when it does not verify. */
+static json_t *fa_claims_of(const fa_http_response_t *issued, const char *audience)
 {
     char *token = issued->status == 200 ? fa_http_json_string(issued, "token") : NULL;
     if (!token)
         return NULL;
-    json_t *body = json_pack("{s:s}", "token", token);
+    json_t *body = json_pack("{s:s, s:s}", "token", token, "audience", audience);
     char *text = json_dumps(body, JSON_COMPACT);
     fa_http_response_t *r = fa_id_post_json("/v1/auth/token/verify", NULL, text);
     json_t *claims = r->status == 200 ? fa_http_json(r) : NULL;
@@ -111,7 +111,7 @@ static void test_jwt_carries_auth_time(void)
     const char *audiences[] = {FA_AUD_PLAIN, FA_AUD_FRESH};
     for (size_t i = 0; i < 2; i++) {
         fa_http_response_t *r = fa_request_token(u.session, audiences[i], NULL);
-        json_t *claims = fa_claims_of(r);
+        json_t *claims = fa_claims_of(r, audiences[i]);
         FA_CHECK(claims != NULL, "token for %s: expected 200 and a verifying token, got %ld %.300s",
                  audiences[i], r->status, fa_shown(r));
         long long auth_time = fa_claim_int(claims, "auth_time");
@@ -146,7 +146,7 @@ static void test_dev_bootstrap_sets_auth_time(void)
     FA_CHECK_FATAL(sid != NULL, "no session id for the bootstrap session");
     long long created = fa_session_epoch(sid, "created_at");
     fa_http_response_t *r = fa_request_token(session, FA_AUD_FRESH, NULL);
-    json_t *claims = fa_claims_of(r);
+    json_t *claims = fa_claims_of(r, FA_AUD_FRESH);
     FA_CHECK(claims != NULL, FA_AUD_FRESH " after dev bootstrap: expected 200, got %ld %.300s",
              r->status, fa_shown(r));
     FA_CHECK(fa_claim_int(claims, "auth_time") == created,
@@ -223,7 +223,7 @@ static void test_old_sign_in_needs_reauthentication(void)
      * sign-in is. */
     long long aged = fa_session_epoch(sid, "auth_time");
     r = fa_request_token(u.session, FA_AUD_PLAIN, NULL);
-    json_t *claims = fa_claims_of(r);
+    json_t *claims = fa_claims_of(r, FA_AUD_PLAIN);
     FA_CHECK(claims != NULL, FA_AUD_PLAIN " with an old sign-in: expected 200, got %ld %.300s",
              r->status, fa_shown(r));
     FA_CHECK(fa_claim_int(claims, "auth_time") == aged && (long long)time(NULL) - aged >= 7100,
@@ -248,7 +248,7 @@ static void test_old_sign_in_needs_reauthentication(void)
     fa_http_response_free(r);
     long long created = fa_session_epoch(sid, "created_at");
     r = fa_request_token(u.session, FA_AUD_PLAIN, NULL);
-    claims = fa_claims_of(r);
+    claims = fa_claims_of(r, FA_AUD_PLAIN);
     FA_CHECK(claims != NULL && fa_claim_int(claims, "auth_time") == created,
              FA_AUD_PLAIN " for a pre-004 session: auth_time expected created_at %lld, got %lld",
              created, claims ? fa_claim_int(claims, "auth_time") : -1);
@@ -324,7 +324,7 @@ static void test_sign_in_again_succeeds(void)
              fresh);
 
     r = fa_request_token(session, FA_AUD_FRESH, "/account");
-    json_t *claims = fa_claims_of(r);
+    json_t *claims = fa_claims_of(r, FA_AUD_FRESH);
     FA_CHECK(claims != NULL, FA_AUD_FRESH " after signing in again: expected 200, got %ld %.300s",
              r->status, fa_shown(r));
     FA_CHECK(fa_claim_int(claims, "auth_time") == fresh,

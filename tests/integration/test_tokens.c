@@ -20,6 +20,9 @@
 #include "signin_helpers.h"
 
 #define FA_AUD "api.test"
+/* The other audience scripts/test configures (its max_auth_age, 60 s, is no
+ * bar for a user who has just signed in). */
+#define FA_AUD_OTHER "fresh.test"
 
 static long fa_env_long(const char *key, long fallback)
 {
@@ -41,9 +44,10 @@ static char *fa_issue(const char *session, const char *body, fa_http_response_t 
     return token;
 }
 
-static fa_http_response_t *fa_verify(const char *token)
+/* POST /v1/auth/token/verify as the service audience. */
+static fa_http_response_t *fa_verify_as(const char *token, const char *audience)
 {
-    json_t *body = json_pack("{s:s}", "token", token);
+    json_t *body = json_pack("{s:s, s:s}", "token", token, "audience", audience);
     char *text = json_dumps(body, JSON_COMPACT);
     fa_http_response_t *r = fa_id_post_json("/v1/auth/token/verify", NULL, text);
     free(text);
@@ -51,10 +55,15 @@ static fa_http_response_t *fa_verify(const char *token)
     return r;
 }
 
-/* The error code a verify answers (malloc'd), "active" for a 200. */
-static char *fa_verify_outcome(const char *token)
+static fa_http_response_t *fa_verify(const char *token)
 {
-    fa_http_response_t *r = fa_verify(token);
+    return fa_verify_as(token, FA_AUD);
+}
+
+/* The error code a verify as audience answers (malloc'd), "active" for a 200. */
+static char *fa_verify_outcome_as(const char *token, const char *audience)
+{
+    fa_http_response_t *r = fa_verify_as(token, audience);
     char *code;
     if (r->status == 200) {
         json_t *j = fa_http_json(r);
@@ -69,6 +78,11 @@ static char *fa_verify_outcome(const char *token)
     }
     fa_http_response_free(r);
     return code;
+}
+
+static char *fa_verify_outcome(const char *token)
+{
+    return fa_verify_outcome_as(token, FA_AUD);
 }
 
 static void fa_expect_outcome(const char *token, const char *expected, const char *what)
@@ -214,6 +228,45 @@ static void test_issue_refusals(void)
     FA_CHECK_JSON_ERROR(r, 401, "unauthenticated", "POST /v1/auth/token without a session");
     free(token);
     fa_http_response_free(r);
+    fa_id_user_free(&u);
+}
+
+/* Issue 13: a token is active only for the audience it was issued to, and
+ * the caller must say which audience it is. Before, any configured audience
+ * passed, so service A accepted service B's token. */
+static void test_verify_is_bound_to_the_audience(void)
+{
+    fa_id_user_t u;
+    fa_id_user_new(&u, "jwtaud");
+    char *theirs = fa_issue(u.session, "{\"audience\":\"" FA_AUD_OTHER "\"}", NULL);
+    FA_CHECK_FATAL(theirs != NULL, "cannot issue a token for " FA_AUD_OTHER);
+    char *got = fa_verify_outcome_as(theirs, FA_AUD);
+    FA_CHECK(strcmp(got, "invalid_token") == 0,
+             FA_AUD_OTHER "'s token presented by " FA_AUD ": expected invalid_token, got %s", got);
+    free(got);
+    got = fa_verify_outcome_as(theirs, FA_AUD_OTHER);
+    FA_CHECK(strcmp(got, "active") == 0,
+             FA_AUD_OTHER "'s token presented by " FA_AUD_OTHER ": expected active, got %s", got);
+    free(got);
+
+    json_t *bodies = json_pack("[{s:s}, {s:s, s:i}, {s:s, s:n}, {s:s, s:[s]}]", "token", theirs,
+                               "token", theirs, "audience", 7, "token", theirs, "audience", "token",
+                               theirs, "audience", FA_AUD_OTHER);
+    for (size_t i = 0; i < json_array_size(bodies); i++) {
+        char *text = json_dumps(json_array_get(bodies, i), JSON_COMPACT);
+        fa_http_response_t *r = fa_id_post_json("/v1/auth/token/verify", NULL, text);
+        char *what = fa_xasprintf("verify %.60s...: a missing or non-string audience", text);
+        FA_CHECK_JSON_ERROR(r, 400, "invalid_request", what);
+        free(what), free(text);
+        fa_http_response_free(r);
+    }
+    json_decref(bodies);
+
+    /* An audience we never issue for: the caller's configuration is wrong. */
+    fa_http_response_t *r = fa_verify_as(theirs, "not-on-the-list");
+    FA_CHECK_JSON_ERROR(r, 400, "unknown_audience", "verify as an audience not configured");
+    fa_http_response_free(r);
+    free(theirs);
     fa_id_user_free(&u);
 }
 
@@ -700,6 +753,8 @@ void fa_register_tokens_suite(void)
     CU_pSuite s = fa_suite_add("tokens", NULL, NULL);
     fa_test_add(s, "issue and verify a JWT", test_issue_and_verify);
     fa_test_add(s, "issue refusals", test_issue_refusals);
+    fa_test_add(s, "verify answers only for the token's own audience",
+                test_verify_is_bound_to_the_audience);
     fa_test_add(s, "JWKS", test_jwks);
     fa_test_add(s, "independent verification (node, openssl)", test_independent_verification);
     fa_test_add(s, "verify refusals: tampering, alg none, HS256, kid", test_verify_refusals);
