@@ -93,20 +93,31 @@ static fa_status_t fa_token_refused(fa_error_t *err, const char *code, const cha
     return fa_error_set(err, FA_ERR_UNAUTHORIZED, code, message, NULL);
 }
 
+const char fa_tokens_unknown_audience[] = "unknown_audience";
+
 fa_status_t fa_tokens_verify(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
-                             fa_signing_keys_cache_t *keys, fa_str_t token, json_t **claims,
-                             fa_error_t *err)
+                             fa_signing_keys_cache_t *keys, fa_str_t token, const char *audience,
+                             json_t **claims, fa_error_t *err)
 {
     *claims = NULL;
+    /* A caller naming an audience we never issue for is misconfigured, not
+     * holding a bad token: say so plainly instead of a 401 it would retry. */
+    size_t audience_index;
+    if (!fa_audience_find(cfg, audience, &audience_index))
+        return fa_error_set(err, FA_ERR_BAD_REQUEST, fa_tokens_unknown_audience,
+                            "this audience is not in FOUNDRY_JWT_AUDIENCES", NULL);
     fa_lookup_ctx_t lookup = {keys, db, arena};
     json_t *payload;
     const char *kid;
     if (fa_jws_verify(arena, token, fa_tokens_lookup, &lookup, &payload, &kid) != FA_JWT_VALID)
         return fa_token_refused(err, "invalid_token", "the token is not valid");
+    /* Invariant (issue 13): a token answers only for the audience it was
+     * issued to. Any configured audience would let service B's token pass
+     * at service A, which then acts as the user with B's grant. */
     fa_jwt_expect_t expect = {
         .issuer = cfg->public_url,
-        .audiences = cfg->jwt_audiences,
-        .audience_count = cfg->jwt_audience_count,
+        .audiences = &cfg->jwt_audiences[audience_index],
+        .audience_count = 1,
         .now = time(NULL),
         .leeway = cfg->jwt_leeway,
     };

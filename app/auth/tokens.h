@@ -30,14 +30,21 @@ fa_status_t fa_tokens_issue(fa_db_t *db, fa_arena_t *arena, const fa_config_t *c
                             const char *audience, const char *scope, char **token, long *expires_in,
                             fa_error_t *err);
 
-/* Verifies token: signature under a published key, our claims, and a
- * session that still exists (one lookup by user id and session id, done
- * last and only for an otherwise valid token). FA_ERR_UNAUTHORIZED with
- * code token_expired, invalid_token or session_revoked; FA_ERR_UNAVAILABLE
- * when the database is down. On FA_OK *claims is the verified claim set
- * (released with the arena). */
+/* fa_tokens_verify's error code for an audience outside
+ * FOUNDRY_JWT_AUDIENCES; compare err.code with it by identity. */
+extern const char fa_tokens_unknown_audience[];
+
+/* Verifies token for the audience the caller says it is: signature under a
+ * published key, our claims with aud equal to audience, and a session that
+ * still exists (one lookup by user id and session id, done last and only for
+ * an otherwise valid token). FA_ERR_BAD_REQUEST (fa_tokens_unknown_audience)
+ * when audience is not in FOUNDRY_JWT_AUDIENCES, before the token is looked
+ * at; FA_ERR_UNAUTHORIZED with code token_expired, invalid_token (also a
+ * token for another audience) or session_revoked; FA_ERR_UNAVAILABLE when
+ * the database is down. On FA_OK *claims is the verified claim set (released
+ * with the arena). */
 fa_status_t fa_tokens_verify(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
-                             fa_signing_keys_cache_t *keys, fa_str_t token, json_t **claims,
-                             fa_error_t *err);
+                             fa_signing_keys_cache_t *keys, fa_str_t token, const char *audience,
+                             json_t **claims, fa_error_t *err);
 
 #endif

@@ -101,15 +101,18 @@ void fa_handle_token_verify(fa_ctx_t *ctx)
         return;
     }
     json_t *token = json_object_get(body, "token");
-    if (!json_is_string(token)) {
+    bool bad = false;
+    /* The audience the caller is: a token is active only for its own. */
+    const char *audience = fa_body_string(body, "audience", 256, &bad);
+    if (!json_is_string(token) || bad || !audience) {
         fa_response_error_status(ctx->res, FA_ERR_BAD_REQUEST, "invalid_request",
-                                 "token (a string) is required");
+                                 "token and audience (strings) are required");
         return;
     }
     fa_str_t value = {json_string_value(token), json_string_length(token)};
     json_t *claims;
-    if (fa_tokens_verify(ctx->db, ctx->arena, ctx->config, fa_jwt_keys(ctx), value, &claims,
-                         &err) != FA_OK) {
+    if (fa_tokens_verify(ctx->db, ctx->arena, ctx->config, fa_jwt_keys(ctx), value, audience,
+                         &claims, &err) != FA_OK) {
         fa_response_error(ctx->res, &err);
         return;
     }
