@@ -612,6 +612,74 @@ static void test_duplicate_callback_same_browser(void)
     fa_http_jar_free(jar);
 }
 
+/* The sealed session token of the state in r: 1 when stored, 0 when erased,
+ * -1 when the row is gone. */
+static long long fa_sealed_session_stored(const fa_signin_result_t *r)
+{
+    char hex[65];
+    fa_sha256_hex(r->state, hex);
+    return fa_sql_int("SELECT coalesce((SELECT (session_token_enc IS NOT NULL)::int FROM "
+                      "verification WHERE identifier = $1), -1)",
+                      hex, NULL);
+}
+
+static void fa_backdate_state(const fa_signin_result_t *r, const char *set)
+{
+    char hex[65];
+    fa_sha256_hex(r->state, hex);
+    char *sql = fa_xasprintf("UPDATE verification SET %s WHERE identifier = $1", set);
+    FA_CHECK_FATAL(fa_sql_exec(sql, hex, NULL), "cannot backdate the state: %s", sql);
+    free(sql);
+}
+
+/* Issue 13: the first callback's session is replayed only within the window
+ * (60 s after completion, FA_OAUTH_REPLAY_WINDOW_SECONDS) and while the
+ * state lives. Later the sealed session token, a credential, is erased
+ * instead of waiting for the row's deletion, and the duplicate is refused. */
+static void fa_check_late_duplicate(const char *set, const char *code, const char *what)
+{
+    fa_before();
+    fa_http_jar_t *jar = fa_http_jar_new();
+    fa_signin_result_t r;
+    bool ok = fa_signin_browser(jar, FA_ALICE, "/app/late", &r);
+    FA_CHECK_FATAL(ok, "sign-in: %s", fa_signin_describe(&r));
+
+    /* Still inside the window: the replay works, and keeps the token. */
+    fa_backdate_state(&r, "completed_at = now() - interval '30 seconds'");
+    fa_http_response_t *again = fa_signin_callback(jar, r.callback_url, NULL, 0);
+    char *session = fa_set_cookie_value(again, fa_session_cookie_name());
+    FA_CHECK(again->status == 302 && session && *session,
+             "duplicate callback 30 s after completion: expected signed in, got %ld Location %s",
+             again->status, fa_http_header(again, "Location"));
+    FA_CHECK(fa_sealed_session_stored(&r) == 1, "a replay in the window erased the sealed token");
+    free(session);
+    fa_http_response_free(again);
+
+    fa_backdate_state(&r, set);
+    fa_emulator_clear_calls();
+    fa_expect_refusal(jar, r.callback_url, code, what);
+    FA_CHECK(fa_emulator_calls("token") == 0, "%s: the code was exchanged again", what);
+    long long stored = fa_sealed_session_stored(&r);
+    FA_CHECK(stored == 0, "%s: session_token_enc expected erased (0), got %lld", what, stored);
+    fa_check_works(r.session, "the first callback's session after a refused late duplicate");
+    /* And it stays refused. */
+    fa_expect_refusal(jar, r.callback_url, code, what);
+    fa_signin_result_free(&r);
+    fa_http_jar_free(jar);
+}
+
+static void test_duplicate_callback_after_the_window(void)
+{
+    fa_check_late_duplicate("completed_at = now() - interval '61 seconds'", "state_used",
+                            "duplicate callback 61 s after completion");
+}
+
+static void test_duplicate_callback_after_the_state_expired(void)
+{
+    fa_check_late_duplicate("expires_at = now() - interval '1 second'", "state_expired",
+                            "duplicate callback in the window but after the state expired");
+}
+
 typedef struct {
     fa_http_jar_t *jar;
     const char *url;
@@ -904,6 +972,10 @@ void fa_register_auth_suite(void)
     fa_test_add(s, "returnTo is never an open redirect", test_return_to_is_never_an_open_redirect);
     fa_test_add(s, "duplicate callback from the same browser", test_duplicate_callback_same_browser);
     fa_test_add(s, "concurrent duplicate callbacks exchange once", test_duplicate_callback_concurrent);
+    fa_test_add(s, "a duplicate callback after the replay window is refused, token erased",
+                test_duplicate_callback_after_the_window);
+    fa_test_add(s, "a duplicate callback after the state expired is refused, token erased",
+                test_duplicate_callback_after_the_state_expired);
     fa_test_add(s, "prefetch of the callback consumes nothing", test_prefetch_does_not_consume);
     fa_test_add(s, "GitHub failures end in a clean sign-in error", test_github_failures);
     fa_test_add(s, "two tabs of one browser both finish", test_two_tabs_one_browser);

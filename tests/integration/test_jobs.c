@@ -5,11 +5,14 @@
  * attempt; two job processes share 1,000 jobs and each runs exactly once;
  * SIGTERM drains; a crashed worker's job is taken over; garbage collection
  * removes expired sessions with their index and state rows and leaves live
- * ones. Issue 4, "It must show" 3, 4 and 7. */
+ * ones, and erases OAuth states' sealed session tokens past the replay
+ * window (issue 13). Issue 4, "It must show" 3, 4 and 7. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "jobs_helpers.h"
 
@@ -457,6 +460,45 @@ static void test_gc_removes_expired_sessions_only(void)
     fa_sql_exec("DELETE FROM users WHERE id = $1::bigint", u.id_text, NULL);
 }
 
+/* Issue 13: a completed state's sealed session token outlives the replay
+ * window (60 s, FA_OAUTH_REPLAY_WINDOW_SECONDS) only until the next state
+ * collection, even when no duplicate callback comes to erase it; the row
+ * itself stays to its expiry. */
+static void test_gc_erases_sealed_sessions_past_the_window(void)
+{
+    char *tag = fa_xasprintf("gcsealed-%ld-%ld", (long)getpid(), (long)time(NULL));
+    FA_CHECK_FATAL(fa_sql_exec("INSERT INTO verification (identifier, binding_hash, "
+                               "code_verifier_enc, return_to, expires_at, consumed_at, "
+                               "completed_at, session_token_enc) SELECT "
+                               "encode(sha256(convert_to($1 || n, 'UTF8')), 'hex'), sha256('b'), "
+                               "'\\x00', '/', now() + interval '5 minutes', now() - s, "
+                               "now() - s, '\\x01' FROM (VALUES ('old', interval '2 minutes'), "
+                               "('new', interval '10 seconds')) AS v (n, s)",
+                               tag, NULL),
+                   "insert a state completed 2 minutes ago and one completed 10 s ago");
+    const char *old_sealed = "SELECT coalesce((SELECT (session_token_enc IS NULL)::text FROM "
+                             "verification WHERE identifier = encode(sha256(convert_to($1 || "
+                             "'old', 'UTF8')), 'hex')), 'gone')";
+    fa_jobs_proc_t p; /* state collection runs when a job process starts */
+    FA_CHECK_FATAL(fa_jobs_spawn(&p, NULL), "start a job process");
+    char *erased = fa_wait_sql(15000, "true", old_sealed, tag, NULL);
+    FA_CHECK(strcmp(erased, "true") == 0,
+             "sealed session token of a state completed 2 minutes ago: erased = %s, want true",
+             erased);
+    long long recent = fa_sql_int("SELECT count(*) FROM verification WHERE identifier = "
+                                  "encode(sha256(convert_to($1 || 'new', 'UTF8')), 'hex') "
+                                  "AND session_token_enc IS NOT NULL",
+                                  tag, NULL);
+    FA_CHECK(recent == 1, "gc erased the sealed token of a state completed 10 s ago");
+    int rc = fa_jobs_terminate(&p, 15000);
+    FA_CHECK(rc == 0, "job process exit %d, want 0", rc);
+    fa_sql_exec("DELETE FROM verification WHERE identifier IN (encode(sha256(convert_to($1 || "
+                "'old', 'UTF8')), 'hex'), encode(sha256(convert_to($1 || 'new', 'UTF8')), 'hex'))",
+                tag, NULL);
+    free(erased);
+    free(tag);
+}
+
 static int fa_jobs_cleanup(void)
 {
     fa_jobs_resume();
@@ -487,4 +529,6 @@ void fa_register_jobs_suite(void)
     fa_test_add(s, "non-retryable failures end at once", test_permanent_failures_end_at_once);
     fa_test_add(s, "gc removes expired sessions and OAuth states, keeps live ones",
                 test_gc_removes_expired_sessions_only);
+    fa_test_add(s, "gc erases sealed session tokens past the replay window",
+                test_gc_erases_sealed_sessions_past_the_window);
 }
