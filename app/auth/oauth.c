@@ -38,9 +38,12 @@ static const fa_db_statement_t fa_oauth_statements[] = {
      2},
     {"oauth_inspect",
      "SELECT binding_hash, consumed_at IS NOT NULL AS consumed, "
-     "completed_at IS NOT NULL AS completed, expires_at <= now() AS expired, failure, "
+     "completed_at IS NOT NULL AS completed, expires_at <= now() AS expired, "
+     "completed_at <= now() - make_interval(secs => $2::int) AS replay_window_passed, failure, "
      "session_token_enc, return_to FROM verification WHERE identifier = $1",
-     1},
+     2},
+    {"oauth_forget_session",
+     "UPDATE verification SET session_token_enc = NULL WHERE identifier = $1", 1},
     {"oauth_fail", "UPDATE verification SET failure = $2 WHERE identifier = $1", 2},
     {"oauth_complete",
      "UPDATE verification SET completed_at = now(), user_id = $2, session_id = $3::uuid, "
@@ -219,6 +222,25 @@ static bool fa_bytea(const PGresult *r, const char *col, fa_arena_t *arena, uint
     return true;
 }
 
+/* Invariant (issue 13): the sealed session token of a completed state
+ * answers a duplicate callback only within FA_OAUTH_REPLAY_WINDOW_SECONDS of
+ * completion and while the state lives. Past that, true, and the token is
+ * erased now rather than left until the row is deleted. r is oauth_inspect's
+ * row. An erase that fails is left to the collector (jobs/gc.c). */
+static bool fa_replay_closed(fa_db_t *db, fa_arena_t *arena, const PGresult *r,
+                             const char *identifier)
+{
+    const char *passed = fa_db_value(r, 0, "replay_window_passed");
+    if (fa_db_value(r, 0, "expired")[0] != 't' && !(passed && passed[0] == 't'))
+        return false;
+    if (fa_db_value(r, 0, "session_token_enc")) {
+        fa_error_t ignored;
+        const char *values[1] = {identifier};
+        fa_db_exec(db, arena, "oauth_forget_session", 1, values, &ignored);
+    }
+    return true;
+}
+
 /* The state was not consumable: say why, or finish a duplicate callback. */
 static void fa_explain_or_replay(fa_db_t *db, fa_arena_t *arena, const fa_services_t *services,
                                  const fa_oauth_callback_t *in, const char *identifier,
@@ -228,8 +250,9 @@ static void fa_explain_or_replay(fa_db_t *db, fa_arena_t *arena, const fa_servic
     struct timespec pause = {0, 100 * 1000 * 1000};
     for (int waited = 0;; waited += 100) {
         fa_error_t err;
-        const char *values[1] = {identifier};
-        PGresult *r = fa_db_exec(db, arena, "oauth_inspect", 1, values, &err);
+        const char *values[2] = {identifier,
+                                 fa_arena_sprintf(arena, "%d", FA_OAUTH_REPLAY_WINDOW_SECONDS)};
+        PGresult *r = fa_db_exec(db, arena, "oauth_inspect", 2, values, &err);
         if (!r) {
             fa_fail(arena, cfg, out, err.status == FA_ERR_UNAVAILABLE ? "service_unavailable"
                                                                        : "server_error");
@@ -250,6 +273,11 @@ static void fa_explain_or_replay(fa_db_t *db, fa_arena_t *arena, const fa_servic
         bool completed = fa_db_value(r, 0, "completed")[0] == 't';
         if (!consumed) {
             fa_fail(arena, cfg, out, "state_expired");
+            return;
+        }
+        if (completed && fa_replay_closed(db, arena, r, identifier)) {
+            fa_fail(arena, cfg, out,
+                    fa_db_value(r, 0, "expired")[0] == 't' ? "state_expired" : "state_used");
             return;
         }
         if (completed) {

@@ -6,9 +6,12 @@
  * cookie shared by every tab of one browser, so two tabs can sign in at once.
  * callback: consumes the state once, only from the browser that started it,
  * exchanges the code once (never retried), reads the GitHub user and commits
- * the sign-in in one transaction. A duplicate callback from the same browser
- * ends signed in with the session the first one created, without a second
- * exchange. Every failure is a redirect to the sign-in page with authError. */
+ * the sign-in in one transaction. A duplicate callback from the same browser,
+ * within FA_OAUTH_REPLAY_WINDOW_SECONDS of the first one's completion and
+ * before the state expires, ends signed in with the session the first one
+ * created, without a second exchange; later it is refused (state_used or
+ * state_expired). Every failure is a redirect to the sign-in page with
+ * authError. */
 #ifndef FA_AUTH_OAUTH_H
 #define FA_AUTH_OAUTH_H
 
@@ -20,6 +23,13 @@
 #include "server/services.h"
 
 #define FA_OAUTH_TTL_SECONDS 600
+/* How long after the first callback completed a duplicate from the same
+ * browser still gets that callback's session. Duplicates are proxy and
+ * browser retries or a double click: they come within seconds. A minute
+ * covers a slow mobile retry; beyond it the sealed session token is a
+ * credential kept for nothing, so it is erased (here on a late duplicate,
+ * and by jobs/gc.h every FA_GC_STATES_SECONDS when none comes). */
+#define FA_OAUTH_REPLAY_WINDOW_SECONDS 60
 
 typedef struct {
     const char *location;       /* GitHub's authorize URL */

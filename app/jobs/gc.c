@@ -1,9 +1,12 @@
-/* Owns: deleting expired rows. Never: deletes a live session (the batch is
- * chosen by expires_at < now() inside the deleting statement itself). */
+/* Owns: deleting expired rows, and erasing sealed values that outlived their
+ * use. Never: deletes a live session (the batch is chosen by expires_at <
+ * now() inside the deleting statement itself). */
 #include "jobs/gc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "auth/oauth.h"
 
 static const fa_db_statement_t fa_gc_statements[] = {
     /* One statement per batch is one transaction: the session, its index row
@@ -20,6 +23,14 @@ static const fa_db_statement_t fa_gc_statements[] = {
      "DELETE FROM verification WHERE identifier IN (SELECT identifier FROM verification "
      "WHERE expires_at < now() LIMIT $1 FOR UPDATE SKIP LOCKED)",
      1},
+    /* A completed state keeps its row to its expiry (a late duplicate then
+     * learns why it is refused), but its sealed session token serves only
+     * the replay window (auth/oauth.h): past it, the token goes. */
+    {"gc_verification_sessions",
+     "UPDATE verification SET session_token_enc = NULL WHERE identifier IN (SELECT identifier "
+     "FROM verification WHERE session_token_enc IS NOT NULL AND completed_at <= now() - "
+     "make_interval(secs => $2::int) LIMIT $1 FOR UPDATE SKIP LOCKED)",
+     2},
     {"gc_jobs",
      "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status IN ('done', 'failed', "
      "'dead') AND updated_at < now() - interval '7 days' LIMIT $1 FOR UPDATE SKIP LOCKED)",
@@ -31,15 +42,16 @@ void fa_gc_register_statements(void)
     fa_db_register(fa_gc_statements, sizeof(fa_gc_statements) / sizeof(fa_gc_statements[0]));
 }
 
-/* Batches until one comes back short. */
-static fa_status_t fa_gc_table(fa_db_t *db, fa_arena_t *arena, const char *statement, long *count,
-                               fa_error_t *err)
+/* Batches until one comes back short. statement's $1 is the batch size;
+ * arg, when not NULL, is its $2. */
+static fa_status_t fa_gc_table(fa_db_t *db, fa_arena_t *arena, const char *statement,
+                               const char *arg, long *count, fa_error_t *err)
 {
     char limit[16];
     snprintf(limit, sizeof(limit), "%d", FA_GC_BATCH);
-    const char *values[1] = {limit};
+    const char *values[2] = {limit, arg};
     for (int batch = 0; batch < FA_GC_MAX_BATCHES; batch++) {
-        PGresult *r = fa_db_exec(db, arena, statement, 1, values, err);
+        PGresult *r = fa_db_exec(db, arena, statement, arg ? 2 : 1, values, err);
         if (!r)
             return err->status;
         long n = atol(PQcmdTuples(r));
@@ -53,16 +65,21 @@ static fa_status_t fa_gc_table(fa_db_t *db, fa_arena_t *arena, const char *state
 fa_status_t fa_gc_states(fa_db_t *db, fa_arena_t *arena, long *count, fa_error_t *err)
 {
     *count = 0;
-    return fa_gc_table(db, arena, "gc_verification", count, err);
+    fa_status_t st = fa_gc_table(db, arena, "gc_verification", NULL, count, err);
+    if (st != FA_OK)
+        return st;
+    char window[16];
+    snprintf(window, sizeof(window), "%d", FA_OAUTH_REPLAY_WINDOW_SECONDS);
+    return fa_gc_table(db, arena, "gc_verification_sessions", window, count, err);
 }
 
 fa_status_t fa_gc_run_once(fa_db_t *db, fa_arena_t *arena, fa_gc_counts_t *counts, fa_error_t *err)
 {
     *counts = (fa_gc_counts_t){0};
-    fa_status_t st = fa_gc_table(db, arena, "gc_sessions", &counts->sessions, err);
+    fa_status_t st = fa_gc_table(db, arena, "gc_sessions", NULL, &counts->sessions, err);
     if (st == FA_OK)
         st = fa_gc_states(db, arena, &counts->verification, err);
     if (st == FA_OK)
-        st = fa_gc_table(db, arena, "gc_jobs", &counts->jobs, err);
+        st = fa_gc_table(db, arena, "gc_jobs", NULL, &counts->jobs, err);
     return st;
 }
