@@ -23,6 +23,8 @@
 /* The other audience scripts/test configures (its max_auth_age, 60 s, is no
  * bar for a user who has just signed in). */
 #define FA_AUD_OTHER "fresh.test"
+/* The JWKS Cache-Control max-age (test_jwks checks the header). */
+#define FA_TEST_JWKS_MAX_AGE 300
 
 static long fa_env_long(const char *key, long fallback)
 {
@@ -657,6 +659,62 @@ static bool fa_jwks_has(const char *kid)
     return found;
 }
 
+/* Every token issued across the workers for a while carries kid (the
+ * workers' caches refresh within FA_SIGNING_KEYS_CACHE_SECONDS). */
+static int fa_tokens_signed_by_other(const char *session, const char *kid, int count)
+{
+    int other = 0;
+    for (int i = 0; i < count; i++) {
+        char *token = fa_issue(session, "{\"audience\":\"" FA_AUD "\"}", NULL);
+        char *got = token ? fa_token_kid(token) : NULL;
+        other += !got || strcmp(got, kid) != 0;
+        free(got);
+        free(token);
+    }
+    return other;
+}
+
+typedef struct {
+    const char *kid;
+    bool present;
+} fa_jwks_wait_t;
+
+static bool fa_jwks_has_wait(void *arg)
+{
+    fa_jwks_wait_t *w = arg;
+    return fa_jwks_has(w->kid) == w->present;
+}
+
+/* The kid's state in `keys list` (malloc'd), NULL when not listed. */
+static char *fa_keys_list_state(const char *kid)
+{
+    fa_run_result_t res;
+    const char *list[] = {"keys", "list", NULL};
+    fa_id_cli(&res, list);
+    char *state = NULL;
+    for (char *line = strtok(res.out, "\n"); line && res.exit_code == 0;
+         line = strtok(NULL, "\n")) {
+        char *tab = strchr(line, '\t');
+        if (tab && (size_t)(tab - line) == strlen(kid) && strncmp(line, kid, strlen(kid)) == 0) {
+            char *end = strchr(tab + 1, '\t');
+            state =
+                fa_xasprintf("%.*s", end ? (int)(end - tab - 1) : (int)strlen(tab + 1), tab + 1);
+        }
+    }
+    fa_run_result_free(&res);
+    return state;
+}
+
+static void fa_expect_state(const char *kid, const char *expected, const char *what)
+{
+    char *state = fa_keys_list_state(kid);
+    FA_CHECK(state && strcmp(state, expected) == 0, "%s: keys list shows %s as %s, expected %s",
+             what, kid, state ? state : "(absent)", expected);
+    free(state);
+}
+
+/* Issue 13 item 2: a rotated-in key is published first and signs only once
+ * every JWKS cached before the rotation has expired. */
 static void test_key_rotation(void)
 {
     fa_id_user_t u;
@@ -674,31 +732,63 @@ static void test_key_rotation(void)
     FA_CHECK(strcmp(new_kid, old_kid) != 0, "rotation kept the kid %s", new_kid);
     FA_CHECK(strlen(new_kid) == 43, "new kid %s is not a JWK thumbprint", new_kid);
 
-    /* The old key stays published for ttl + leeway + the workers' cache. */
+    /* The new key signs only after the JWKS max-age + leeway (+ the
+     * workers' cache, which delays its publication by up to that much). */
     long ttl = fa_env_long("FOUNDRY_JWT_TTL", 300), leeway = fa_env_long("FOUNDRY_JWT_LEEWAY", 30);
+    long long activation = FA_TEST_JWKS_MAX_AGE + leeway + FA_SIGNING_KEYS_CACHE_SECONDS;
+    long long until = fa_sql_int("SELECT extract(epoch FROM activates_at - now())::bigint "
+                                 "FROM signing_keys WHERE kid = $1",
+                                 new_kid, NULL);
+    FA_CHECK(until > activation - 30 && until <= activation,
+             "new key activates in %lld s, expected about %lld", until, activation);
+    /* The old key signs until then, and stays published for its tokens. */
     long long left = fa_sql_int("SELECT extract(epoch FROM retire_after - now())::bigint "
                                 "FROM signing_keys WHERE kid = $1",
                                 old_kid, NULL);
     long long overlap = ttl + leeway + FA_SIGNING_KEYS_CACHE_SECONDS;
-    FA_CHECK(left > overlap - 30 && left <= overlap,
-             "old key retire_after in %lld s, expected about %lld", left, overlap);
-    FA_CHECK(fa_jwks_has(old_kid) && fa_jwks_has(new_kid),
-             "during the overlap the JWKS must show both %s and %s", old_kid, new_kid);
-    fa_expect_outcome(old_token, "active", "a token of the old key after rotation");
-    const char *list[] = {"keys", "list", NULL};
-    fa_id_cli(&res, list);
-    FA_CHECK(res.exit_code == 0 && strstr(res.out, new_kid) && strstr(res.out, "current") &&
-                 strstr(res.out, "published"),
-             "keys list: exit %d: %s", res.exit_code, res.out);
-    fa_run_result_free(&res);
+    FA_CHECK(left > activation + overlap - 30 && left <= activation + overlap,
+             "old key retire_after in %lld s, expected about %lld", left, activation + overlap);
 
-    /* Workers switch to the new key within their cache interval. */
+    /* Published at once (within the workers' cache interval)... */
+    fa_jwks_wait_t jw = {new_kid, true};
+    FA_CHECK(fa_wait_until((FA_SIGNING_KEYS_CACHE_SECONDS + 5) * 1000L, 500, fa_jwks_has_wait, &jw),
+             "the JWKS does not list the next key %s %d s after the rotation", new_kid,
+             FA_SIGNING_KEYS_CACHE_SECONDS + 5);
+    FA_CHECK(fa_jwks_has(old_kid), "the JWKS dropped the signing key %s", old_kid);
+    fa_expect_state(new_kid, "next", "after rotate");
+    fa_expect_state(old_kid, "current", "after rotate");
+    /* ...but not signing: once every worker has reloaded, all of them
+     * still sign with the old key. */
+    fa_sleep_ms((FA_SIGNING_KEYS_CACHE_SECONDS + 1) * 1000L);
+    int other = fa_tokens_signed_by_other(u.session, old_kid, 8);
+    FA_CHECK(other == 0,
+             "%d of 8 tokens issued after the rotation are not signed by the old key "
+             "%s: a verifier with a cached JWKS would refuse them",
+             other, old_kid);
+    fa_expect_outcome(old_token, "active", "a token of the old key after rotation");
+
+    /* Activation time reached (simulated: moved to the past): the workers
+     * switch to the new key, and the old one stays published for the
+     * tokens it signed. */
+    FA_CHECK_FATAL(fa_sql_exec("UPDATE signing_keys SET activates_at = now() - interval '1 second' "
+                               "WHERE kid = $1",
+                               new_kid, NULL),
+                   "cannot move activates_at");
     fa_kid_wait_t w = {u.session, new_kid};
     FA_CHECK(fa_wait_until((FA_SIGNING_KEYS_CACHE_SECONDS + 5) * 1000L, 500, fa_signs_with, &w),
-             "new tokens still not signed by %s after %d s", new_kid,
+             "new tokens still not signed by %s %d s after its activation", new_kid,
              FA_SIGNING_KEYS_CACHE_SECONDS + 5);
+    fa_sleep_ms((FA_SIGNING_KEYS_CACHE_SECONDS + 1) * 1000L);
+    other = fa_tokens_signed_by_other(u.session, new_kid, 8);
+    FA_CHECK(other == 0, "%d of 8 tokens issued after the activation are not signed by %s", other,
+             new_kid);
     char *new_token = fa_issue(u.session, "{\"audience\":\"" FA_AUD "\"}", NULL);
     fa_expect_outcome(new_token, "active", "a token of the new key");
+    FA_CHECK(fa_jwks_has(old_kid) && fa_jwks_has(new_kid),
+             "after the activation the JWKS must show both %s and %s", old_kid, new_kid);
+    fa_expect_outcome(old_token, "active", "a token of the old key after the activation");
+    fa_expect_state(new_kid, "current", "after the activation");
+    fa_expect_state(old_kid, "published", "after the activation");
 
     /* Past the overlap (simulated: retire_after moved to the past), the
      * JWKS drops the old key and its tokens stop verifying once the
@@ -707,13 +797,110 @@ static void test_key_rotation(void)
                                "WHERE kid = $1",
                                old_kid, NULL),
                    "cannot move retire_after");
-    FA_CHECK(!fa_jwks_has(old_kid) && fa_jwks_has(new_kid),
-             "after the overlap the JWKS must show only %s", new_kid);
+    jw = (fa_jwks_wait_t){old_kid, false};
+    FA_CHECK(
+        fa_wait_until((FA_SIGNING_KEYS_CACHE_SECONDS + 5) * 1000L, 500, fa_jwks_has_wait, &jw) &&
+            fa_jwks_has(new_kid),
+        "after the overlap the JWKS must show only %s", new_kid);
     fa_outcome_wait_t ow = {old_token, "invalid_token"};
     FA_CHECK(fa_wait_until((FA_SIGNING_KEYS_CACHE_SECONDS + 5) * 1000L, 500, fa_outcome_is, &ow),
              "a retired key's token still verifies %d s later", FA_SIGNING_KEYS_CACHE_SECONDS + 5);
     fa_expect_outcome(new_token, "active", "the new key's token after the old key retired");
+    fa_expect_state(old_kid, "retired", "after the overlap");
     free(new_token), free(new_kid), free(old_kid), free(old_token);
+    fa_id_user_free(&u);
+}
+
+/* ---- a tampered public key (issue 13 item 4) ------------------------------ */
+
+typedef struct {
+    const char *x;
+    bool seen;
+} fa_x_watch_t;
+
+static bool fa_jwks_x_seen(void *arg)
+{
+    fa_x_watch_t *w = arg;
+    fa_http_response_t *r = fa_http_get("/.well-known/jwks.json");
+    w->seen |= strstr(r->body, w->x) != NULL;
+    fa_http_response_free(r);
+    return w->seen;
+}
+
+/* A database writer replaces the stored public key of the signing key, and
+ * adds a key of their own with a made-up sealed private key. Neither of
+ * their public keys is published, and tokens they sign do not verify. */
+static void test_tampered_public_key(void)
+{
+    fa_id_user_t u;
+    fa_id_user_new(&u, "jwttamper");
+    char *token = fa_issue(u.session, "{\"audience\":\"" FA_AUD "\"}", NULL);
+    FA_CHECK_FATAL(token != NULL, "cannot issue a token");
+    char *kid = fa_token_kid(token);
+    json_t *jwks = fa_jwks(NULL);
+    char *real_x = fa_xstrdup(json_string_value(json_object_get(fa_jwks_key(jwks, kid), "x")));
+    json_decref(jwks);
+    char *stored =
+        fa_sql_text("SELECT public_jwk::text FROM signing_keys WHERE kid = $1", kid, NULL);
+    FA_CHECK_FATAL(stored != NULL && real_x[0], "kid %s is not stored and published", kid);
+
+    uint8_t seed[FA_ED25519_KEY_LEN], pub[FA_ED25519_KEY_LEN];
+    fa_ed25519_generate(seed, pub);
+    EVP_PKEY *attacker = fa_ed25519_private_key(seed);
+    OPENSSL_cleanse(seed, sizeof seed);
+    char attacker_kid[FA_JWK_THUMBPRINT_LEN + 1];
+    fa_jwk_thumbprint(pub, attacker_kid);
+    json_t *jwk = fa_jwk_public(pub, attacker_kid);
+    char *attacker_jwk = json_dumps(jwk, JSON_COMPACT);
+    char *attacker_x = fa_xstrdup(json_string_value(json_object_get(jwk, "x")));
+    json_decref(jwk);
+
+    size_t offset = fa_log_offset();
+    FA_CHECK_FATAL(fa_sql_exec("UPDATE signing_keys SET public_jwk = jsonb_set(public_jwk, '{x}', "
+                               "to_jsonb($2::text)) WHERE kid = $1",
+                               kid, attacker_x, NULL),
+                   "cannot replace the stored public key");
+    FA_CHECK_FATAL(fa_sql_exec("INSERT INTO signing_keys (kid, public_jwk, private_key_enc) "
+                               "VALUES ($1, $2::jsonb, decode(repeat('01', 61), 'hex'))",
+                               attacker_kid, attacker_jwk, NULL),
+                   "cannot insert the attacker's key");
+    /* Watch the JWKS through a full cache interval of every worker. */
+    fa_x_watch_t watch = {attacker_x, false};
+    fa_wait_until((FA_SIGNING_KEYS_CACHE_SECONDS + 3) * 1000L, 300, fa_jwks_x_seen, &watch);
+    FA_CHECK(!watch.seen, "the JWKS published the attacker's x %s", attacker_x);
+    jwks = fa_jwks(NULL);
+    json_t *published = fa_jwks_key(jwks, kid);
+    FA_CHECK(published && strcmp(json_string_value(json_object_get(published, "x")), real_x) == 0,
+             "the signing key %s is not published with its real public key", kid);
+    FA_CHECK(fa_jwks_key(jwks, attacker_kid) == NULL, "the attacker's kid %s is published",
+             attacker_kid);
+    json_decref(jwks);
+    json_t *lines = fa_log_lines(offset);
+    bool logged = false;
+    size_t i;
+    json_t *l;
+    json_array_foreach(lines, i, l)
+    {
+        char *text = json_dumps(l, JSON_COMPACT);
+        logged |= strstr(text, kid) && strstr(text, "does not match its private key");
+        free(text);
+    }
+    json_decref(lines);
+    FA_CHECK(logged, "no log line says the stored public key of %s does not match", kid);
+
+    /* Tokens signed by the attacker: under the real kid and under theirs. */
+    char *sid = fa_session_id_of(u.session);
+    char *forged = fa_mint(attacker, kid, sid, u.id, time(NULL), 300);
+    fa_expect_outcome(forged, "invalid_token", "signed by the attacker under the real kid");
+    char *forged_own = fa_mint(attacker, attacker_kid, sid, u.id, time(NULL), 300);
+    fa_expect_outcome(forged_own, "invalid_token", "signed by the attacker under their kid");
+    fa_expect_outcome(token, "active", "the genuine token");
+
+    fa_sql_exec("UPDATE signing_keys SET public_jwk = $2::jsonb WHERE kid = $1", kid, stored, NULL);
+    fa_sql_exec("DELETE FROM signing_keys WHERE kid = $1", attacker_kid, NULL);
+    free(forged_own), free(forged), free(sid), free(attacker_x), free(attacker_jwk);
+    EVP_PKEY_free(attacker);
+    free(stored), free(real_x), free(kid), free(token);
     fa_id_user_free(&u);
 }
 
@@ -761,5 +948,7 @@ void fa_register_tokens_suite(void)
     fa_test_add(s, "session revoked", test_session_revoked);
     fa_test_add(s, "expiry and leeway", test_expiry_and_leeway);
     fa_test_add(s, "private keys sealed at rest", test_private_keys_sealed);
-    fa_test_add(s, "key rotation and overlap", test_key_rotation);
+    fa_test_add(s, "key rotation: published first, signs after the JWKS max-age",
+                test_key_rotation);
+    fa_test_add(s, "a tampered stored public key is not published", test_tampered_public_key);
 }
