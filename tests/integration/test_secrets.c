@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/base64url.h"
 #include "crypto/signed_token.h"
 #include "harness.h"
 #include "identity_helpers.h"
@@ -106,6 +107,132 @@ static void test_secret_rotation(void)
     for (size_t i = 0; i < n; i++)
         free(old_secrets[i]);
     fa_id_user_free(&u);
+}
+
+/* ---- dropping the secret that sealed the signing key (issue 13) -------- */
+
+/* kid of the token in a POST /v1/auth/token answer (malloc'd), NULL if none. */
+static char *fa_token_kid_of(const fa_http_response_t *r)
+{
+    char *token = r->status == 200 ? fa_http_json_string(r, "token") : NULL;
+    const char *dot = token ? strchr(token, '.') : NULL;
+    char *kid = NULL;
+    if (dot) {
+        fa_arena_t *arena = fa_arena_create(4096);
+        size_t len;
+        uint8_t *h =
+            fa_base64url_decode_arena(arena, (fa_str_t){token, (size_t)(dot - token)}, &len);
+        json_t *header = h ? json_loadb((const char *)h, len, 0, NULL) : NULL;
+        const char *v = json_string_value(json_object_get(header, "kid"));
+        kid = v ? fa_xstrdup(v) : NULL;
+        json_decref(header);
+        fa_arena_destroy(arena);
+    }
+    free(token);
+    return kid;
+}
+
+/* The running service's current JWT kid (it creates the key if needed). */
+static char *fa_service_kid(const char *session)
+{
+    fa_http_response_t *r =
+        fa_id_post_json("/v1/auth/token", session, "{\"audience\":\"api.test\"}");
+    char *kid = fa_token_kid_of(r);
+    fa_http_response_free(r);
+    return kid;
+}
+
+static void test_secret_dropped_signing_key(void)
+{
+    fa_id_user_t u;
+    fa_id_user_new(&u, "dropsecret");
+    char *old_kid = fa_service_kid(u.session);
+    FA_CHECK_FATAL(old_kid != NULL, "the running service issues no token");
+    /* A secret list without the one that sealed the current key. */
+    char *random = fa_random_b64url();
+    char *secret_env = fa_xasprintf("FOUNDRY_AUTH_SECRET=only-new-%s", random);
+    const char *overrides[] = {secret_env, "BETTER_AUTH_SECRET", NULL};
+    fa_instance_t in;
+    bool up = fa_instance_start(&in, "dropped", overrides);
+    FA_CHECK_FATAL(up, "instance without the old secret did not start (log %s)", in.log);
+
+    fa_fcgi_request_t ready = {.path = "/readyz"};
+    fa_http_response_t *r = fa_instance_request(&in, &ready);
+    FA_CHECK(r->status == 200, "readyz of the instance that replaced its key: %ld %.200s",
+             r->status, r->body);
+    fa_http_response_free(r);
+    /* A session of the instance's own: sessions are signed with the secrets
+     * too, so the running service's would not verify here. */
+    char *gh = fa_emulator_issue_token(u.login, "read:user");
+    FA_CHECK_FATAL(gh != NULL, "emulator token for %s", u.login);
+    char *boot_body = fa_xasprintf("{\"githubToken\":\"%s\"}", gh);
+    fa_fcgi_request_t boot = {
+        .method = "POST", .path = "/v1/auth/dev/bootstrap", .body = boot_body};
+    r = fa_instance_request(&in, &boot);
+    char *session = fa_set_cookie_value(r, fa_session_cookie_name());
+    FA_CHECK_FATAL(r->status == 200 && session, "dev bootstrap on the instance: %ld %.200s",
+                   r->status, r->body);
+    fa_http_response_free(r);
+    fa_seen_token(session);
+    fa_fcgi_request_t token = {.method = "POST",
+                               .path = "/v1/auth/token",
+                               .bearer = session,
+                               .body = "{\"audience\":\"api.test\"}"};
+    r = fa_instance_request(&in, &token);
+    char *new_kid = fa_token_kid_of(r);
+    FA_CHECK(new_kid && strcmp(new_kid, old_kid) != 0,
+             "token from an instance whose secrets do not open key %s: %ld %.200s", old_kid,
+             r->status, r->body);
+    fa_http_response_free(r);
+    fa_fcgi_request_t jwks = {.path = "/.well-known/jwks.json"};
+    r = fa_instance_request(&in, &jwks);
+    FA_CHECK(r->status == 200 && strstr(r->body, old_kid) == NULL &&
+                 (!new_kid || strstr(r->body, new_kid)),
+             "the instance's JWKS must list the new key and not the unusable %s: %ld %.400s",
+             old_kid, r->status, r->body);
+    fa_http_response_free(r);
+    char *log = fa_file_read(in.log, NULL);
+    FA_CHECK(log && strstr(log, old_kid) &&
+                 strstr(log, "does not open with the configured secrets (was the secret that "
+                             "sealed it removed from FOUNDRY_AUTH_SECRET?)"),
+             "the instance's log does not say why it replaced %s: %s", old_kid, in.log);
+    FA_CHECK(log && !strstr(log, random), "the instance's log holds its secret");
+    free(log);
+    fa_instance_stop(&in);
+
+    /* The running service, whose secrets open the old key, keeps it. */
+    char *kid_after = fa_service_kid(u.session);
+    FA_CHECK(kid_after && strcmp(kid_after, old_kid) == 0,
+             "the running service switched from %s to %s, a key it cannot open", old_kid,
+             kid_after ? kid_after : "(none)");
+    if (new_kid)
+        fa_sql_exec("DELETE FROM signing_keys WHERE kid = $1", new_kid, NULL);
+    free(kid_after), free(new_kid), free(secret_env), free(random), free(old_kid);
+    free(session), free(boot_body), free(gh);
+    fa_id_user_free(&u);
+}
+
+/* No usable key and none can be made (a read-only database): not ready. */
+static void test_readyz_without_signing_key(void)
+{
+    char *db = fa_envfile_get("DATABASE_URL");
+    FA_CHECK_FATAL(db != NULL && strchr(db, '=') != NULL,
+                   "DATABASE_URL is not a key=value conninfo: %s", db ? db : "(none)");
+    char *db_env =
+        fa_xasprintf("DATABASE_URL=%s options='-c default_transaction_read_only=on'", db);
+    char *random = fa_random_b64url();
+    char *secret_env = fa_xasprintf("FOUNDRY_AUTH_SECRET=read-only-%s", random);
+    const char *overrides[] = {secret_env, db_env, "BETTER_AUTH_SECRET", NULL};
+    fa_instance_t in;
+    bool up = fa_instance_start(&in, "readonly", overrides);
+    FA_CHECK_FATAL(up, "read-only instance did not start (log %s)", in.log);
+    fa_fcgi_request_t ready = {.path = "/readyz"};
+    fa_http_response_t *r = fa_instance_request(&in, &ready);
+    FA_CHECK_JSON_ERROR(r, 503, "signing_key_unavailable",
+                        "readyz with no key that opens and a read-only database");
+    fa_http_response_free(r);
+    fa_instance_stop(&in);
+    free(secret_env), free(random), free(db_env), free(db);
 }
 
 /* ---- the cookie cache ---------------------------------------------------- */
@@ -255,6 +382,9 @@ void fa_register_secrets_suite(void)
 {
     CU_pSuite s = fa_suite_add("secrets", NULL, NULL);
     fa_test_add(s, "secret rotation: new signs, old still verifies", test_secret_rotation);
+    fa_test_add(s, "the secret that sealed the signing key dropped: a new key signs",
+                test_secret_dropped_signing_key);
+    fa_test_add(s, "readyz: no usable signing key", test_readyz_without_signing_key);
     fa_test_add(s, "cookie cache off by default", test_cookie_cache_off_by_default);
     fa_test_add(s, "cookie cache: no database within max-age, mutations still checked",
                 test_cookie_cache);
