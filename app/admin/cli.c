@@ -196,18 +196,26 @@ static int fa_cli_keys_rotate(fa_cli_t *cli)
     fa_keyring_t ring;
     fa_keyring_init(&ring, FA_KDF_LABEL_JWT_KEY_ENCRYPTION, (const char *const *)cli->cfg->secrets,
                     cli->cfg->secret_count);
+    long activation = fa_signing_keys_activation_seconds(cli->cfg);
     long overlap = fa_signing_keys_overlap_seconds(cli->cfg);
     const char *kid;
+    long activates_in;
     fa_error_t err;
-    fa_status_t st = fa_signing_keys_rotate(cli->db, cli->arena, &ring, overlap, &kid, &err);
+    fa_status_t st = fa_signing_keys_rotate(cli->db, cli->arena, &ring, activation, overlap, &kid,
+                                            &activates_in, &err);
     fa_keyring_clear(&ring);
     if (st != FA_OK)
         return fa_cli_error(&err);
     printf("%s\n", kid);
-    fprintf(stderr,
-            "foundry-auth: new signing key %s signs from now on (workers pick it up within %d s); "
-            "the previous key stays published for %ld s\n",
-            kid, FA_SIGNING_KEYS_CACHE_SECONDS, overlap);
+    if (activates_in > 0)
+        fprintf(stderr,
+                "foundry-auth: new signing key %s is published now and signs in %ld s, once every "
+                "cached JWKS has it; the previous key signs until then and stays published for "
+                "%ld s more\n",
+                kid, activates_in, overlap);
+    else
+        fprintf(stderr, "foundry-auth: new signing key %s signs at once (no key was signing)\n",
+                kid);
     return 0;
 }
 
@@ -218,8 +226,9 @@ static int fa_cli_keys_list(fa_cli_t *cli)
     if (!r)
         return fa_cli_error(&err);
     for (int i = 0; i < PQntuples(r); i++)
-        printf("%s\t%s\t%s\t%s\n", fa_db_value(r, i, "kid"), fa_db_value(r, i, "state"),
-               fa_db_value(r, i, "created_at"), fa_or_dash(fa_db_value(r, i, "retire_after")));
+        printf("%s\t%s\t%s\t%s\t%s\n", fa_db_value(r, i, "kid"), fa_db_value(r, i, "state"),
+               fa_db_value(r, i, "created_at"), fa_db_value(r, i, "activates_at"),
+               fa_or_dash(fa_db_value(r, i, "retire_after")));
     return 0;
 }
 

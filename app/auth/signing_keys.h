@@ -6,13 +6,26 @@
  * (aad "signing_keys:<kid>"), so a database dump alone cannot mint tokens
  * and a secret rotation (new,old) still opens keys sealed under the old one.
  *
- * Lifecycle: the current key has retire_after NULL and signs. Rotation seals
- * a new current key and sets retire_after = now + FA_SIGNING_KEYS_OVERLAP on
- * the old one, in one transaction. A key is published (JWKS) and accepted
- * (verify) until retire_after has passed; past it, retired_at records that it
- * is gone for good.
+ * Lifecycle (issue 13): a key is published (JWKS) from the moment it is
+ * stored and signs from activates_at on. Rotation inserts the next key with
+ * activates_at = now + the JWKS max-age + the JWT leeway (+ the workers'
+ * cache interval, which delays publication by up to that), so every verifier
+ * that honours the JWKS cache knows the key before it sees a token signed
+ * with it; the previous key gets retire_after = that activation + overlap. A
+ * worker signs with the newest key whose activates_at has passed among the
+ * keys that open with its secrets. A key is published and accepted (verify)
+ * until retire_after has passed; past it, retired_at records that it is gone
+ * for good. The first key of a fresh install, and the replacement made when
+ * no activated key opens with the configured secrets, sign at once: there is
+ * nothing to wait for, and a key nobody can sign with is worse than a short
+ * gap in cached JWKS copies.
  *
- * Only one current key at a time: creating the first key and rotating both
+ * The JWKS is rendered from the keys a worker decrypted: the public key is
+ * derived from the private one, never taken from the stored public_jwk, so a
+ * database writer cannot publish a key of their own. A stored public_jwk
+ * that does not match is logged.
+ *
+ * One replacement at a time: creating a first (or replacement) key and rotating both
  * take one transaction-scoped advisory lock, so two workers meeting an empty
  * table at the same moment create one key, not two (a kid is random, so
  * INSERT ... ON CONFLICT on it alone could not deduplicate them). */
@@ -31,24 +44,36 @@
 /* A worker re-reads the keys at least this often, and at once (at most once
  * a second) when a token names a kid it does not know. */
 #define FA_SIGNING_KEYS_CACHE_SECONDS 10
-/* Keys a worker holds: the current one and those still in their overlap. */
+/* Keys a worker holds: the next, the current and those still in their overlap. */
 #define FA_SIGNING_KEYS_CACHED_MAX 16
+/* Cache-Control max-age of the JWKS: how long a verifier may go on using a
+ * copy without a key published since. */
+#define FA_JWKS_MAX_AGE 300
 
 /* How long a replaced key stays published: every token it signed has
  * expired by then. A worker may sign with the old key until its cache
  * refreshes, so the cache interval counts too. */
 long fa_signing_keys_overlap_seconds(const fa_config_t *cfg);
+/* How long a rotated-in key waits before it signs: every JWKS copy cached
+ * before it was published has expired by then, with the leeway for clock
+ * skew and the workers' cache interval. */
+long fa_signing_keys_activation_seconds(const fa_config_t *cfg);
 
 typedef struct {
     char kid[FA_JWT_KID_MAX + 1];
-    EVP_PKEY *key; /* private (it verifies too) */
-    bool current;
+    EVP_PKEY *key;      /* private (it verifies too) */
+    double active_from; /* monotonic seconds; it signs from then on */
 } fa_signing_key_t;
 
 typedef struct {
     fa_keyring_t ring;
-    fa_signing_key_t keys[FA_SIGNING_KEYS_CACHED_MAX];
+    fa_signing_key_t keys[FA_SIGNING_KEYS_CACHED_MAX]; /* newest activation first */
     size_t count;
+    char *jwks; /* {"keys":[...]} rendered from keys[] at each reload (malloc'd) */
+    /* Kids already logged as unusable or mismatched, so a bad row is logged
+     * once per worker, not at every reload. */
+    char reported[FA_SIGNING_KEYS_CACHED_MAX][FA_JWT_KID_MAX + 1];
+    size_t reported_count;
     double loaded_at;   /* monotonic seconds; 0 = never */
     double last_reload; /* for the once-a-second bound on kid misses */
 } fa_signing_keys_cache_t;
@@ -60,28 +85,38 @@ void fa_signing_keys_cache_init(fa_signing_keys_cache_t *cache, const fa_config_
 /* Frees the keys and wipes the ring. */
 void fa_signing_keys_cache_clear(fa_signing_keys_cache_t *cache);
 
-/* The key to sign with, creating the first key when the table has none.
- * FA_ERR_UNAVAILABLE when the database is down; FA_ERR_INTERNAL when a
- * stored key does not open (wrong secrets). */
+/* The key to sign with: the newest activated key that opens with the
+ * configured secrets. When there is none (an empty table, or the secret that
+ * sealed the current key was removed) it creates a key that signs at once,
+ * logging why. FA_ERR_UNAVAILABLE when the database is down;
+ * FA_ERR_INTERNAL (signing_key_unavailable) when no key could be made. */
 fa_status_t fa_signing_keys_current(fa_signing_keys_cache_t *cache, fa_db_t *db, fa_arena_t *arena,
                                     const fa_signing_key_t **out, fa_error_t *err);
-/* A published key by kid, or NULL (unknown, retired, or database down). */
+/* A published key by kid, or NULL (unknown, retired, not openable here, or
+ * database down). */
 EVP_PKEY *fa_signing_keys_find(fa_signing_keys_cache_t *cache, fa_db_t *db, fa_arena_t *arena,
                                const char *kid);
 
-/* {"keys":[JWK, ...]} of every published key as serialised JSON (arena),
- * creating the first key when there is none. NULL with err on failure. */
+/* {"keys":[JWK, ...]} of every published key this worker opened, rendered
+ * from the decrypted keys and cached until the next reload (arena copy),
+ * creating a key when none can sign. NULL with err on failure. */
 char *fa_signing_keys_jwks(fa_signing_keys_cache_t *cache, fa_db_t *db, fa_arena_t *arena,
                            fa_error_t *err);
 
-/* In one transaction: a new current key; the previous current key gets
- * retire_after = now + overlap_seconds; keys past retire_after get
- * retired_at; an audit event. *kid is the new key's kid (arena). */
+/* In one transaction: a new next key, published now and signing from now +
+ * activation_seconds (from now when no activated key exists: a fresh
+ * install); the key(s) it replaces get retire_after = its activation +
+ * overlap_seconds; keys past retire_after get retired_at; an audit event.
+ * *kid is the new key's kid (arena), *activates_in the seconds until it
+ * signs. */
 fa_status_t fa_signing_keys_rotate(fa_db_t *db, fa_arena_t *arena, const fa_keyring_t *ring,
-                                   long overlap_seconds, const char **kid, fa_error_t *err);
+                                   long activation_seconds, long overlap_seconds, const char **kid,
+                                   long *activates_in, fa_error_t *err);
 
-/* Every key, newest first: columns kid, state (current|published|retired),
- * created_at, retire_after, retired_at. */
+/* Every key, newest first: columns kid, state (next: published, not yet
+ * signing | current: the newest activated key | published: replaced, kept
+ * for its tokens | retired), created_at, activates_at, retire_after,
+ * retired_at. */
 PGresult *fa_signing_keys_list(fa_db_t *db, fa_arena_t *arena, fa_error_t *err);
 
 /* Opens a sealed private seed stored for kid; NULL when no key of the ring

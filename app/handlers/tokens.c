@@ -131,7 +131,9 @@ void fa_handle_jwks(fa_ctx_t *ctx)
         return;
     }
     fa_response_json_raw(ctx->res, 200, jwks, strlen(jwks));
-    /* Public and identical for everyone: caches may keep it, briefly, since
-     * a rotation publishes the new key only at the moment it starts signing. */
-    fa_response_set_header(ctx->res, "Cache-Control", "public, max-age=300");
+    /* Public and identical for everyone: caches may keep it for max-age,
+     * since a rotated-in key is published that long (plus the leeway)
+     * before it signs (auth/signing_keys.h). */
+    fa_response_set_header(ctx->res, "Cache-Control",
+                           fa_arena_sprintf(ctx->arena, "public, max-age=%d", FA_JWKS_MAX_AGE));
 }

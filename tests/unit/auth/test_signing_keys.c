@@ -101,6 +101,17 @@ static void test_overlap_covers_signed_tokens(void)
                     300 + 30 + FA_SIGNING_KEYS_CACHE_SECONDS);
 }
 
+static void test_activation_outlasts_cached_jwks(void)
+{
+    fa_config_t cfg = {.jwt_ttl = 300, .jwt_leeway = 30};
+    /* A rotated-in key reaches the JWKS within a worker's cache interval;
+     * a copy cached just before stays FA_JWKS_MAX_AGE; clocks differ by up
+     * to the leeway. Only then may the key sign. */
+    CU_ASSERT_EQUAL(FA_JWKS_MAX_AGE, 300);
+    CU_ASSERT_EQUAL(fa_signing_keys_activation_seconds(&cfg),
+                    FA_JWKS_MAX_AGE + 30 + FA_SIGNING_KEYS_CACHE_SECONDS);
+}
+
 int main(void)
 {
     arena = fa_arena_create(16 * 1024);
@@ -109,6 +120,7 @@ int main(void)
         {"secret rotation still opens", test_secret_rotation_still_opens},
         {"bound to its kid", test_bound_to_its_kid},
         {"overlap covers every signed token", test_overlap_covers_signed_tokens},
+        {"activation outlasts every cached JWKS", test_activation_outlasts_cached_jwks},
         {NULL, NULL},
     };
     int rc = test_run_suite("auth/signing_keys", cases);
