@@ -5,13 +5,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "auth/signing_keys.h"
 #include "core/metrics.h"
 #include "handlers/routes.h"
+#include "server/services.h"
 
 void fa_handle_healthz(fa_ctx_t *ctx)
 {
     static const char body[] = "{\"status\":\"ok\"}";
     fa_response_json_raw(ctx->res, 200, body, sizeof(body) - 1);
+}
+
+/* Ready means able to do the work, which includes signing a JWT: a worker
+ * whose secrets open no activated key and that cannot create one (a
+ * read-only database) would fail every POST /v1/auth/token. */
+static bool fa_readyz_signing_key(fa_ctx_t *ctx)
+{
+    const fa_signing_key_t *key;
+    fa_error_t err;
+    if (fa_signing_keys_current(&ctx->worker->services->jwt_keys, ctx->db, ctx->arena, &key,
+                                &err) == FA_OK)
+        return true;
+    fa_response_error_status(ctx->res, FA_ERR_UNAVAILABLE, "signing_key_unavailable",
+                             "no JWT signing key opens with the configured secrets and none "
+                             "could be created");
+    return false;
 }
 
 /* Unprepared on purpose: it must work against a database whose schema is too
@@ -42,6 +60,8 @@ void fa_handle_readyz(fa_ctx_t *ctx)
         json_decref(body);
         return;
     }
+    if (!fa_readyz_signing_key(ctx))
+        return;
     json_t *body = json_pack("{s:s,s:I}", "status", "ready", "schemaVersion", version);
     fa_response_json(ctx->res, 200, body);
     json_decref(body);

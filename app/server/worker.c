@@ -153,6 +153,18 @@ static fa_status_t fa_fcgi_body(void *reader, fa_arena_t *arena, size_t length, 
     return fa_fcgi_read_body(reader, arena, length, out, err);
 }
 
+/* Issue 13: a signing key that no longer opens (its secret was removed) is
+ * found and replaced at start, not by the first token request. A database
+ * that is down now is retried by that request. */
+static void fa_worker_check_signing_key(fa_worker_t *w)
+{
+    const fa_signing_key_t *key;
+    fa_error_t err;
+    if (fa_signing_keys_current(&w->services->jwt_keys, w->db, w->arena, &key, &err) != FA_OK)
+        fa_log_warn("worker", "could not check the JWT signing keys at start: %s", err.message);
+    fa_arena_reset(w->arena);
+}
+
 _Noreturn void fa_worker_main(const fa_config_t *config, int listen_fd, int index)
 {
     int wake_fd = fa_stop_signal_install();
@@ -170,6 +182,7 @@ _Noreturn void fa_worker_main(const fa_config_t *config, int listen_fd, int inde
     fa_fcgi_t *f = fa_fcgi_create(listen_fd);
     fa_error_t ignored;
     fa_db_ready(w.db, &ignored); /* connect early; a failure is retried per request */
+    fa_worker_check_signing_key(&w);
 
     while (!fa_stop_requested()) {
         int rc = fa_fcgi_accept(f, wake_fd);
