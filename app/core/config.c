@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,30 +118,101 @@ static bool fa_split_list(fa_loader_t *l, const char *name, const char *value, c
     return true;
 }
 
-/* A secret is weak when it is short or made of very few distinct bytes
- * ("aaaa…", "0000…"), which a length check alone would accept. */
+/* The secret is a key, not a password: with FOUNDRY_COOKIE_CACHE_MAX_AGE on,
+ * whoever holds it can sign a cache cookie for any user id, and a session
+ * cookie is an offline oracle for guesses (its signature is an HMAC of its
+ * visible part). So a secret must be the encoding of random bytes: hex, or
+ * base64 in either alphabet, padded or not. Text that merely looks long
+ * ("Summer2024!Summer2024!Summer2024!") is refused whatever its length.
+ * Only the decoded length is checked here; the KDF still takes the text, so
+ * keys derived from secrets already in use do not change. */
+static int fa_base64_value(unsigned char c, bool *url, bool *std)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '-' || c == '_') {
+        *url = true;
+        return c == '-' ? 62 : 63;
+    }
+    if (c == '+' || c == '/') {
+        *std = true;
+        return c == '+' ? 62 : 63;
+    }
+    return -1;
+}
+
+/* Decodes hex (every character a hex digit: such a string is read as hex,
+ * the shorter reading) or base64 into out (at most out_size bytes kept);
+ * returns the decoded length, or 0 when s is neither. */
+static size_t fa_secret_decode(const char *s, uint8_t *out, size_t out_size)
+{
+    size_t len = strlen(s), n = 0;
+    size_t hex = strspn(s, "0123456789abcdefABCDEF");
+    if (hex == len) {
+        if (len % 2)
+            return 0;
+        for (size_t i = 0; i < len; i += 2) {
+            char pair[3] = {s[i], s[i + 1], '\0'};
+            if (n < out_size)
+                out[n] = (uint8_t)strtoul(pair, NULL, 16);
+            n++;
+        }
+        return n;
+    }
+    size_t data = len;
+    while (data && s[data - 1] == '=' && len - data < 2)
+        data--;
+    if ((data != len && len % 4) || data % 4 == 1)
+        return 0; /* padding that does not complete a group, or a lone 6 bits */
+    bool url = false, std = false;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < data; i++) {
+        int v = fa_base64_value((unsigned char)s[i], &url, &std);
+        if (v < 0)
+            return 0;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (n < out_size)
+                out[n] = (uint8_t)(acc >> bits);
+            n++;
+        }
+    }
+    return (url && std) ? 0 : n; /* one alphabet or the other, not a mix */
+}
+
+/* Weak: not hex or base64, under FA_MIN_SECRET_LEN bytes once decoded, or
+ * decoded bytes of very few distinct values ("AAAA…" is valid base64 of
+ * zeros). 32 random bytes have about 30 distinct values. */
 static bool fa_secret_is_weak(const char *s, size_t *len_out)
 {
-    size_t len = strlen(s);
+    uint8_t bytes[128];
+    size_t len = fa_secret_decode(s, bytes, sizeof(bytes));
     bool seen[256] = {false};
     int distinct = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!seen[c]) {
-            seen[c] = true;
+    for (size_t i = 0; i < len && i < sizeof(bytes); i++) {
+        if (!seen[bytes[i]]) {
+            seen[bytes[i]] = true;
             distinct++;
         }
     }
+    explicit_bzero(bytes, sizeof(bytes));
     *len_out = len;
-    return len < FA_MIN_SECRET_LEN || distinct < 8;
+    return len < FA_MIN_SECRET_LEN || distinct < 16;
 }
 
 static bool fa_load_secrets(fa_loader_t *l, fa_config_t *cfg)
 {
     const char *v = fa_get_alias(l, "FOUNDRY_AUTH_SECRET", "BETTER_AUTH_SECRET");
     if (!v)
-        return fa_fail(l, "FOUNDRY_AUTH_SECRET: not set (at least %d random bytes; "
-                          "generate one with: openssl rand -base64 48)",
+        return fa_fail(l, "FOUNDRY_AUTH_SECRET: not set (hex or base64 of at least %d random "
+                          "bytes; generate one with: openssl rand -base64 48)",
                        FA_MIN_SECRET_LEN);
     if (!fa_split_list(l, "FOUNDRY_AUTH_SECRET", v, cfg->secrets, FA_MAX_SECRETS,
                        &cfg->secret_count))
@@ -151,8 +223,9 @@ static bool fa_load_secrets(fa_loader_t *l, fa_config_t *cfg)
         size_t len;
         if (fa_secret_is_weak(cfg->secrets[i], &len))
             return fa_fail(l,
-                           "FOUNDRY_AUTH_SECRET: secret %zu is too weak (%zu bytes; need at "
-                           "least %d bytes with varied characters)",
+                           "FOUNDRY_AUTH_SECRET: secret %zu is too weak (decodes to %zu random "
+                           "bytes; need hex or base64 of at least %d; generate one with: "
+                           "openssl rand -base64 48)",
                            i + 1, len, FA_MIN_SECRET_LEN);
     }
     return true;

@@ -47,6 +47,20 @@ static void test_config_validation(void)
     const char *weak_secret[] = {"FOUNDRY_AUTH_SECRET=0123456789", "BETTER_AUTH_SECRET", sock,
                                  NULL};
     fa_check_config_rejected(weak_secret, "FOUNDRY_AUTH_SECRET");
+    /* Issue 13: long and varied, but a password, not the encoding of 32
+     * random bytes; the old check let it through. */
+    const char *password_secret[] = {"FOUNDRY_AUTH_SECRET=Summer2024!Summer2024!Summer2024!",
+                                     "BETTER_AUTH_SECRET", sock, NULL};
+    fa_check_config_rejected(password_secret, "FOUNDRY_AUTH_SECRET");
+    /* One weak secret anywhere in the rotation list is enough to refuse. */
+    char *service_secret = fa_envfile_get("FOUNDRY_AUTH_SECRET");
+    FA_CHECK_FATAL(service_secret != NULL, "FA_TEST_ENV_FILE has no FOUNDRY_AUTH_SECRET");
+    char *rotation = fa_xasprintf("FOUNDRY_AUTH_SECRET=%s,Summer2024!Summer2024!Summer2024!",
+                                  service_secret);
+    const char *weak_old_secret[] = {rotation, "BETTER_AUTH_SECRET", sock, NULL};
+    fa_check_config_rejected(weak_old_secret, "FOUNDRY_AUTH_SECRET");
+    free(rotation);
+    free(service_secret);
     const char *no_database[] = {"DATABASE_URL", sock, NULL};
     fa_check_config_rejected(no_database, "DATABASE_URL");
     free(sock);

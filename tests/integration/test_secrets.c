@@ -43,7 +43,7 @@ static void test_secret_rotation(void)
     FA_CHECK_FATAL(n >= 1, "cannot read FOUNDRY_AUTH_SECRET from the service env");
     const char *old = old_secrets[0];
     char *random = fa_random_b64url();
-    char *fresh = fa_xasprintf("rotated-%s", random);
+    char *fresh = fa_xasprintf("%s", random); /* base64url of 32 random bytes: a valid key */
     free(random);
     char *secret_env = fa_xasprintf("FOUNDRY_AUTH_SECRET=%s,%s", fresh, old);
     fa_id_user_t u;

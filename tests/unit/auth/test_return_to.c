@@ -12,7 +12,7 @@ static const char *env_table(const char *name, void *ctx)
     (void)ctx;
     static const char *const pairs[][2] = {
         {"FOUNDRY_AUTH_URL", "https://auth.example.com"},
-        {"FOUNDRY_AUTH_SECRET", "0123456789abcdefghijklmnopqrstuvwxyzABCD"},
+        {"FOUNDRY_AUTH_SECRET", "k7Qz-9vLmP2xR4tW8yB1nC6dF3gH5jK0aS2eU7iO9pZ"},
         {"DATABASE_URL", "dbname=x"},
         {"GITHUB_CLIENT_ID", "id"},
         {"GITHUB_CLIENT_SECRET", "secret"},

@@ -122,6 +122,75 @@ static void test_low_entropy_secret_refused(void)
     CU_ASSERT(!contains(err, "aaaaaaaa"));
     assert_refused(LOAD({"FOUNDRY_AUTH_SECRET", "abababababababababababababababababababab"}),
                    "FOUNDRY_AUTH_SECRET");
+    /* Valid base64 of 33 zero bytes: long enough, but not random. */
+    assert_refused(LOAD({"FOUNDRY_AUTH_SECRET", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}),
+                   "FOUNDRY_AUTH_SECRET");
+}
+
+/* Issue 13: a long password is not a key. 33 characters with 10 distinct
+ * ones passed the old length-and-variety check, yet a dictionary finds it
+ * and the secret mints cache cookies for any user. */
+static void test_password_like_secret_refused(void)
+{
+    assert_refused(LOAD({"FOUNDRY_AUTH_SECRET", "Summer2024!Summer2024!Summer2024!"}),
+                   "FOUNDRY_AUTH_SECRET");
+    CU_ASSERT(!contains(err, "Summer"));
+    assert_refused(
+        LOAD({"FOUNDRY_AUTH_SECRET", "correct horse battery staple correct horse battery"}),
+        "FOUNDRY_AUTH_SECRET");
+    /* 44 base64 characters of one alphabet each are fine, a mix is not base64. */
+    assert_refused(LOAD({"FOUNDRY_AUTH_SECRET", "k7Qz-9vLmP2xR4tW8yB1nC6dF3gH5jK0aS2eU7iO9p+/"}),
+                   "FOUNDRY_AUTH_SECRET");
+}
+
+/* The check is on the decoded length: 32 bytes and more pass in every
+ * encoding openssl rand and common tools print; 31 bytes do not. */
+static void test_secret_decoded_length(void)
+{
+    static const char *const accepted[] = {
+        /* openssl rand -base64 32: 44 characters, padded */
+        "q0Yd8Xh4Vw1b2MZpT9n+Jc7R/kLs6GfEuA3yBoHiWrM=",
+        "q0Yd8Xh4Vw1b2MZpT9n+Jc7R/kLs6GfEuA3yBoHiWrM",  /* unpadded */
+        "q0Yd8Xh4Vw1b2MZpT9n-Jc7R_kLs6GfEuA3yBoHiWrM=", /* url alphabet */
+        /* openssl rand -hex 32 */
+        "3f9a1c7e5b2d8046e1f3a9c7b5d20e4f6a8c1e3b5d7f9021a4c6e8b0d2f4a6c8",
+        "3F9A1C7E5B2D8046E1F3A9C7B5D20E4F6A8C1E3B5D7F9021A4C6E8B0D2F4A6C8",
+        /* openssl rand -base64 48 */
+        "kY3oc5ak3e9gOPUBMhnDhEEc27H9watdNuktKtnAL5pkMHXh+H1WAFik0rR+doRO",
+        STRONG_1, /* 43 base64url characters: 32 bytes */
+    };
+    for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+        bool ok = LOAD({"FOUNDRY_AUTH_SECRET", accepted[i]});
+        CU_ASSERT_TRUE(ok);
+        if (!ok)
+            fprintf(stderr, "refused %s: %s\n", accepted[i], err);
+        else
+            fa_config_free(&cfg);
+    }
+    static const char *const refused[] = {
+        /* 63 hex digits: odd, and would be 47 bytes read as base64 */
+        "3f9a1c7e5b2d8046e1f3a9c7b5d20e4f6a8c1e3b5d7f9021a4c6e8b0d2f4a6c",
+        /* 62 hex digits: 31 bytes */
+        "3f9a1c7e5b2d8046e1f3a9c7b5d20e4f6a8c1e3b5d7f9021a4c6e8b0d2f4a6",
+        /* 42 base64 characters: 31 bytes */
+        "q0Yd8Xh4Vw1b2MZpT9n+Jc7R/kLs6GfEuA3yBoHiWr",
+        "q0Yd8Xh4Vw1b2MZpT9n+Jc7R/kLs6GfEuA3yBoHiW",   /* a lone 6 bits */
+        "q0Yd8Xh4Vw1b2MZpT9n+Jc7R/kLs6GfEuA3yBoHiWr=", /* padding short of a group */
+        "q0Yd8Xh4Vw1b2MZpT9n+Jc7R/kLs6Gf=EuA3yBoHiWrM", /* padding inside */
+        "q0Yd8Xh4Vw1b2MZpT9n+Jc7R/kLs6GfEuA3yBoHiWrM===",
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        bool ok = LOAD({"FOUNDRY_AUTH_SECRET", refused[i]});
+        CU_ASSERT_FALSE(ok);
+        if (ok) {
+            fprintf(stderr, "accepted %s\n", refused[i]);
+            fa_config_free(&cfg);
+        } else {
+            CU_ASSERT(contains(err, "FOUNDRY_AUTH_SECRET"));
+            CU_ASSERT(!contains(err, "q0Yd8Xh4"));
+            CU_ASSERT(!contains(err, "3f9a1c7e"));
+        }
+    }
 }
 
 static void test_secret_missing_refused(void)
@@ -502,6 +571,8 @@ int main(void)
         TEST(test_minimal_valid_config),
         TEST(test_short_secret_refused),
         TEST(test_low_entropy_secret_refused),
+        TEST(test_password_like_secret_refused),
+        TEST(test_secret_decoded_length),
         TEST(test_secret_missing_refused),
         TEST(test_secret_list_first_signs),
         TEST(test_one_weak_secret_in_list_refused),
