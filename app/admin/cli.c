@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "admin/check.h"
@@ -73,11 +74,24 @@ static int fa_cli_print_token(char *token)
     return 0;
 }
 
+/* The admin token's MAC keys from the configured secrets; aborts on a
+ * config that validation should have refused. */
+static void fa_cli_admin_keys(const fa_cli_t *cli, fa_signing_keys_t *keys)
+{
+    if (!fa_admin_token_keys_init(keys, (const char *const *)cli->cfg->secrets,
+                                  cli->cfg->secret_count))
+        abort();
+}
+
 static int fa_cli_token_create(fa_cli_t *cli)
 {
     char *token;
     fa_error_t err;
-    if (fa_admin_token_create(cli->db, cli->arena, &token, &err) != FA_OK)
+    fa_signing_keys_t keys;
+    fa_cli_admin_keys(cli, &keys);
+    fa_status_t st = fa_admin_token_create(cli->db, cli->arena, &keys, &token, &err);
+    fa_signing_keys_clear(&keys);
+    if (st != FA_OK)
         return fa_cli_error(&err);
     return fa_cli_print_token(token);
 }
@@ -86,7 +100,12 @@ static int fa_cli_token_rotate(fa_cli_t *cli)
 {
     char *token;
     fa_error_t err;
-    if (fa_admin_token_rotate(cli->db, cli->arena, NULL, "cli", NULL, &token, &err) != FA_OK)
+    fa_signing_keys_t keys;
+    fa_cli_admin_keys(cli, &keys);
+    fa_status_t st = fa_admin_token_rotate(cli->db, cli->arena, &keys, NULL, "cli", NULL, &token,
+                                           &err);
+    fa_signing_keys_clear(&keys);
+    if (st != FA_OK)
         return fa_cli_error(&err);
     return fa_cli_print_token(token);
 }

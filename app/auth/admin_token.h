@@ -1,16 +1,24 @@
 /* The operator's admin token (invariant 7). Owns the admin_tokens table.
  *
  * A token is "fa_admin_" + base64url(32 bytes from the CSPRNG): shown once,
- * stored only as SHA-256 of the whole string. Checking one is a lookup by
- * that hash followed by a constant-time comparison of the hashes.
+ * stored only as HMAC-SHA256 of the whole string under a key derived from
+ * FOUNDRY_AUTH_SECRET (FA_KDF_LABEL_ADMIN_TOKEN). A plain hash would let
+ * anyone who can write to the database insert the hash of a token they
+ * made up and become admin; the key never reaches the database. With
+ * several secrets (rotation) the token is checked under each secret's key
+ * and written under the first one's.
  *
- * Why a lookup by hash is constant-time enough: the index comparison may
- * take longer the more leading bytes of SHA-256(candidate) match a stored
- * hash, so timing could at best reveal a prefix of the *hash*. Turning that
- * into the token needs a SHA-256 preimage of a 256-bit random secret, which
- * timing does not help with; the token itself is never compared
- * byte-by-byte anywhere. The returned hash is compared with fa_ct_equal
- * anyway, so a collation or index quirk can never accept a near miss.
+ * Checking one is a lookup by its MACs followed by a constant-time
+ * comparison. Why a lookup by MAC is constant-time enough: the index
+ * comparison may take longer the more leading bytes of a candidate MAC
+ * match a stored one, so timing could at best reveal a prefix of a *MAC*,
+ * which says nothing about the token or the key. The returned value is
+ * compared with fa_ct_equal anyway, so a collation or index quirk can never
+ * accept a near miss.
+ *
+ * Upgrading from plain SHA-256 rows: there is no legacy path. A stored
+ * SHA-256 never matches, so after upgrading the operator runs `foundry-auth
+ * admin token rotate` (the CLI needs no token) and uses the new token.
  *
  * Rotation revokes the old token and inserts the new one in one
  * transaction, and returns only after COMMIT: when the caller sees the new
@@ -23,42 +31,60 @@
 
 #include "core/str.h"
 #include "crypto/hash.h"
+#include "crypto/signed_token.h"
 #include "db/db.h"
 
 #define FA_ADMIN_TOKEN_PREFIX "fa_admin_"
 #define FA_ADMIN_TOKEN_RAW_LEN 32
 #define FA_ADMIN_TOKEN_LEN (sizeof(FA_ADMIN_TOKEN_PREFIX) - 1 + 43)
 
+/* The token's MAC under each configured secret: every one may be what is
+ * stored (secret rotation), macs[0] is what is written. */
+typedef struct {
+    uint8_t macs[FA_SIGNING_KEYS_MAX][FA_SHA256_LEN];
+    size_t count;
+} fa_admin_token_macs_t;
+
 void fa_admin_token_register_statements(void);
 
-/* A new token (NUL-terminated arena string) and its hash. */
-void fa_admin_token_generate(fa_arena_t *arena, char **token, uint8_t hash[FA_SHA256_LEN]);
+/* The MAC keys: fa_signing_keys_init_purpose(FA_KDF_LABEL_ADMIN_TOKEN).
+ * Wipe with fa_signing_keys_clear(). */
+bool fa_admin_token_keys_init(fa_signing_keys_t *keys, const char *const *secrets, size_t n);
+
+/* A new token (NUL-terminated arena string) and its MAC under keys[0]. */
+void fa_admin_token_generate(const fa_signing_keys_t *keys, fa_arena_t *arena, char **token,
+                             uint8_t mac[FA_SHA256_LEN]);
 
 /* True when token has our exact shape (prefix, 43 base64url characters);
- * then hash is its SHA-256. No database access. */
-bool fa_admin_token_hash(fa_str_t token, uint8_t hash[FA_SHA256_LEN]);
+ * then macs holds its MAC under each key. No database access. */
+bool fa_admin_token_macs(const fa_signing_keys_t *keys, fa_str_t token,
+                         fa_admin_token_macs_t *macs);
 
 /* The bearer value of an "Authorization: Bearer fa_admin_..." header value,
- * hashed; false when it is not one. */
-bool fa_admin_token_from_authorization(fa_str_t header, uint8_t hash[FA_SHA256_LEN]);
+ * MACed; false when it is not one. */
+bool fa_admin_token_from_authorization(const fa_signing_keys_t *keys, fa_str_t header,
+                                       fa_admin_token_macs_t *macs);
 
-/* FA_OK when hash names an unrevoked token. With lock (inside a
+/* FA_OK when one of macs names an unrevoked token. With lock (inside a
  * transaction) the row is held FOR SHARE, so a concurrent rotation either
  * waits for the caller's commit or is seen (invariant 1 for admin writes).
  * FA_ERR_UNAUTHORIZED otherwise. */
-fa_status_t fa_admin_token_check(fa_db_t *db, fa_arena_t *arena, const uint8_t hash[FA_SHA256_LEN],
+fa_status_t fa_admin_token_check(fa_db_t *db, fa_arena_t *arena, const fa_admin_token_macs_t *macs,
                                  bool lock, fa_error_t *err);
 
-/* Inserts a first token. FA_ERR_CONFLICT when an unrevoked token exists
- * (use rotate). *token is shown to the operator once. */
-fa_status_t fa_admin_token_create(fa_db_t *db, fa_arena_t *arena, char **token, fa_error_t *err);
+/* Inserts a first token, MACed under keys[0]. FA_ERR_CONFLICT when an
+ * unrevoked token exists (use rotate). *token is shown to the operator
+ * once. */
+fa_status_t fa_admin_token_create(fa_db_t *db, fa_arena_t *arena, const fa_signing_keys_t *keys,
+                                  char **token, fa_error_t *err);
 
-/* In one transaction: revokes every unrevoked token and inserts a new one,
- * with an audit event. old_hash, when not NULL, must name an unrevoked token
- * (checked under a row lock inside the transaction; FA_ERR_UNAUTHORIZED
- * otherwise), which is how the HTTP route proves possession. Returns after
- * COMMIT. */
-fa_status_t fa_admin_token_rotate(fa_db_t *db, fa_arena_t *arena, const uint8_t *old_hash,
-                                  const char *actor, const char *ip, char **token, fa_error_t *err);
+/* In one transaction: revokes every unrevoked token and inserts a new one
+ * (MACed under keys[0]), with an audit event. old, when not NULL, must name
+ * an unrevoked token (checked under a row lock inside the transaction;
+ * FA_ERR_UNAUTHORIZED otherwise), which is how the HTTP route proves
+ * possession. Returns after COMMIT. */
+fa_status_t fa_admin_token_rotate(fa_db_t *db, fa_arena_t *arena, const fa_signing_keys_t *keys,
+                                  const fa_admin_token_macs_t *old, const char *actor,
+                                  const char *ip, char **token, fa_error_t *err);
 
 #endif

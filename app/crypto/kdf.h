@@ -19,6 +19,7 @@
 #define FA_KDF_LABEL_JWT_KEY_ENCRYPTION "jwt-private-key-encryption"
 #define FA_KDF_LABEL_OAUTH_BROWSER_BINDING "oauth-browser-binding"
 #define FA_KDF_LABEL_COOKIE_CACHE "cookie-cache"
+#define FA_KDF_LABEL_ADMIN_TOKEN "admin-token-hmac"
 
 /* Largest output of HKDF-SHA256: 255 blocks of 32 bytes. */
 #define FA_KDF_MAX_OUT (255 * 32)

@@ -14,6 +14,7 @@
 #include "auth/admin_token.h"
 #include "auth/session.h"
 #include "core/metrics.h"
+#include "server/services.h"
 
 typedef void (*fa_admin_action_fn)(fa_ctx_t *ctx);
 
@@ -62,7 +63,7 @@ static bool fa_admin_throttled(fa_ctx_t *ctx)
     return true;
 }
 
-static bool fa_admin_bearer(fa_ctx_t *ctx, uint8_t hash[FA_SHA256_LEN])
+static bool fa_admin_bearer(fa_ctx_t *ctx, fa_admin_token_macs_t *macs)
 {
     fa_str_t authorization = fa_request_header(ctx->req, "authorization");
     if (!authorization.ptr) {
@@ -71,7 +72,7 @@ static bool fa_admin_bearer(fa_ctx_t *ctx, uint8_t hash[FA_SHA256_LEN])
     }
     if (fa_admin_throttled(ctx))
         return false;
-    if (fa_admin_token_from_authorization(authorization, hash))
+    if (fa_admin_token_from_authorization(&ctx->worker->services->admin_keys, authorization, macs))
         return true;
     fa_admin_refuse(ctx);
     return false;
@@ -88,11 +89,11 @@ static void fa_admin_fail(fa_ctx_t *ctx, const fa_error_t *err)
 /* Reads: the token is checked, then the action runs. */
 static void fa_admin_read(fa_ctx_t *ctx, fa_admin_action_fn action)
 {
-    uint8_t hash[FA_SHA256_LEN];
-    if (!fa_admin_bearer(ctx, hash))
+    fa_admin_token_macs_t macs;
+    if (!fa_admin_bearer(ctx, &macs))
         return;
     fa_error_t err;
-    if (fa_admin_token_check(ctx->db, ctx->arena, hash, false, &err) != FA_OK) {
+    if (fa_admin_token_check(ctx->db, ctx->arena, &macs, false, &err) != FA_OK) {
         fa_admin_fail(ctx, &err);
         return;
     }
@@ -101,14 +102,14 @@ static void fa_admin_read(fa_ctx_t *ctx, fa_admin_action_fn action)
 
 typedef struct {
     fa_ctx_t *ctx;
-    const uint8_t *hash;
+    const fa_admin_token_macs_t *macs;
     fa_admin_action_fn action;
 } fa_admin_write_t;
 
 static fa_status_t fa_admin_write_tx(fa_db_t *db, fa_arena_t *arena, void *data, fa_error_t *err)
 {
     fa_admin_write_t *w = data;
-    fa_status_t st = fa_admin_token_check(db, arena, w->hash, true, err);
+    fa_status_t st = fa_admin_token_check(db, arena, w->macs, true, err);
     if (st != FA_OK)
         return st;
     w->action(w->ctx);
@@ -120,10 +121,10 @@ static fa_status_t fa_admin_write_tx(fa_db_t *db, fa_arena_t *arena, void *data,
 /* Writes: the response is the action's only once COMMIT succeeded. */
 static void fa_admin_write(fa_ctx_t *ctx, fa_admin_action_fn action)
 {
-    uint8_t hash[FA_SHA256_LEN];
-    if (!fa_admin_bearer(ctx, hash))
+    fa_admin_token_macs_t macs;
+    if (!fa_admin_bearer(ctx, &macs))
         return;
-    fa_admin_write_t w = {ctx, hash, action};
+    fa_admin_write_t w = {ctx, &macs, action};
     fa_error_t err;
     fa_status_t st = fa_db_transaction(ctx->db, ctx->arena, fa_admin_write_tx, &w, &err);
     if (st == FA_OK || fa_response_failed(ctx->res))
@@ -145,14 +146,14 @@ static bool fa_admin_user_param(fa_ctx_t *ctx, int64_t *user_id)
 
 void fa_handle_admin_token_rotate(fa_ctx_t *ctx)
 {
-    uint8_t hash[FA_SHA256_LEN];
-    if (!fa_admin_bearer(ctx, hash))
+    fa_admin_token_macs_t macs;
+    if (!fa_admin_bearer(ctx, &macs))
         return;
     char *token;
     fa_error_t err;
     /* Invariant 7: returns after COMMIT; the old token is dead by then. */
-    if (fa_admin_token_rotate(ctx->db, ctx->arena, hash, "admin", fa_admin_ip(ctx), &token, &err) !=
-        FA_OK) {
+    if (fa_admin_token_rotate(ctx->db, ctx->arena, &ctx->worker->services->admin_keys, &macs,
+                              "admin", fa_admin_ip(ctx), &token, &err) != FA_OK) {
         fa_admin_fail(ctx, &err);
         return;
     }

@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 
+#include "auth/admin_token.h"
 #include "crypto/kdf.h"
 #include "snapshot/snapshot.h"
 
@@ -22,6 +23,8 @@ fa_services_t *fa_services_create(const fa_config_t *cfg)
     fa_signing_keys_cache_init(&s->jwt_keys, cfg);
     if (!fa_signing_keys_init_purpose(&s->cache_keys, FA_KDF_LABEL_COOKIE_CACHE, secrets,
                                       cfg->secret_count))
+        abort();
+    if (!fa_admin_token_keys_init(&s->admin_keys, secrets, cfg->secret_count))
         abort();
     fa_github_config_t gh = {
         .oauth_url = cfg->github_oauth_url,
@@ -47,5 +50,6 @@ void fa_services_destroy(fa_services_t *s)
     fa_keyring_clear(&s->binding_ring);
     fa_signing_keys_cache_clear(&s->jwt_keys);
     fa_signing_keys_clear(&s->cache_keys);
+    fa_signing_keys_clear(&s->admin_keys);
     free(s);
 }

@@ -19,6 +19,7 @@ struct fa_services {
     fa_github_t *github;
     fa_signing_keys_cache_t jwt_keys; /* JWT signing keys, re-read every 10 s */
     fa_signing_keys_t cache_keys;     /* signs the optional session cookie cache */
+    fa_signing_keys_t admin_keys;     /* MACs admin tokens (auth/admin_token.h) */
     char *signed_out_snapshot;        /* the same document for every anonymous caller */
 };
 

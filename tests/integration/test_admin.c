@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/hash.h"
+#include "crypto/kdf.h"
 #include "harness.h"
 #include "identity_helpers.h"
 #include "signin_helpers.h"
@@ -42,6 +44,24 @@ static bool fa_token_shape(const char *t)
 {
     return t && strlen(t) == 52 && strncmp(t, "fa_admin_", 9) == 0 &&
            strspn(t + 9, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == 43;
+}
+
+/* Hex of HMAC-SHA256(fa_kdf_derive(first secret, "admin-token-hmac"), token),
+ * computed here from the service's env, the way the service must store it
+ * (malloc'd). */
+static char *fa_admin_token_mac_hex(const char *token)
+{
+    char *secrets[4];
+    size_t n = fa_id_service_secrets(secrets);
+    FA_CHECK_FATAL(n >= 1, "cannot read FOUNDRY_AUTH_SECRET from the service env");
+    uint8_t key[32], mac[32];
+    fa_kdf_derive(secrets[0], strlen(secrets[0]), "admin-token-hmac", key, sizeof key);
+    fa_hmac_sha256(key, sizeof key, token, strlen(token), mac);
+    char hex[65];
+    fa_hex_encode(mac, sizeof mac, hex);
+    for (size_t i = 0; i < n; i++)
+        free(secrets[i]);
+    return fa_xstrdup(hex);
 }
 
 /* A fresh live token: create when there is none, rotate otherwise. */
@@ -94,13 +114,18 @@ static void test_token_create_once_hashed(void)
     }
     free(out);
     FA_CHECK_FATAL(fa_token_shape(fa_admin_token), "token shape: %s", fa_admin_token);
-    /* Only SHA-256 of the token is stored, never the token. */
-    FA_CHECK(
-        fa_sql_int(
-            "SELECT count(*) FROM admin_tokens WHERE token_hash = sha256(convert_to($1, 'UTF8')) "
-            "AND revoked_at IS NULL",
-            fa_admin_token, NULL) == 1,
-        "no live admin_tokens row holds SHA-256 of the printed token");
+    /* Only an HMAC of the token under a key derived from the first secret
+     * is stored: never the token, nor a hash anyone could compute. */
+    char *mac = fa_admin_token_mac_hex(fa_admin_token);
+    FA_CHECK(fa_sql_int("SELECT count(*) FROM admin_tokens WHERE token_hash = decode($1, 'hex') "
+                        "AND revoked_at IS NULL",
+                        mac, NULL) == 1,
+             "no live admin_tokens row holds HMAC-SHA256 of the printed token");
+    free(mac);
+    FA_CHECK(fa_sql_int("SELECT count(*) FROM admin_tokens WHERE token_hash = "
+                        "sha256(convert_to($1, 'UTF8'))",
+                        fa_admin_token, NULL) == 0,
+             "the admin token is stored as a plain SHA-256");
     FA_CHECK(
         fa_sql_int(
             "SELECT count(*) FROM admin_tokens WHERE position(convert_to($1, 'UTF8') in "
@@ -155,6 +180,35 @@ static void test_wrong_tokens_refused(void)
     free(flipped);
     free(wrong);
     fa_id_user_free(&u);
+}
+
+/* Issue 13: whoever can write to the database must not become admin by
+ * inserting the SHA-256 of a token they made up. The stored value is an
+ * HMAC under a key derived from FOUNDRY_AUTH_SECRET, which the database
+ * never sees. */
+static void test_plain_sha256_row_refused(void)
+{
+    FA_CHECK_FATAL(fa_admin_token != NULL, "no admin token (previous test failed)");
+    char *random = fa_random_b64url();
+    char *forged = fa_xasprintf("fa_admin_%s", random);
+    free(random);
+    FA_CHECK_FATAL(fa_sql_exec("INSERT INTO admin_tokens (token_hash) "
+                               "VALUES (sha256(convert_to($1, 'UTF8')))",
+                               forged, NULL),
+                   "could not insert a forged admin_tokens row");
+    long read = fa_admin_status(forged);
+    fa_http_response_t *r = fa_admin("POST", "/v1/admin/token/rotate", forged, "{}");
+    long rotate = r->status;
+    fa_http_response_free(r);
+    FA_CHECK(fa_sql_exec("DELETE FROM admin_tokens WHERE token_hash = "
+                         "sha256(convert_to($1, 'UTF8'))",
+                         forged, NULL),
+             "could not delete the forged row");
+    FA_CHECK(fa_sql_exec("DELETE FROM auth_failures", NULL), "could not clear auth_failures");
+    FA_CHECK(read == 401, "a forged SHA-256 row authenticated a read: %ld", read);
+    FA_CHECK(rotate == 401, "a forged SHA-256 row rotated the admin token: %ld", rotate);
+    FA_CHECK(fa_admin_status(fa_admin_token) == 200, "the real token stopped working");
+    free(forged);
 }
 
 static void test_rotate_through_the_api(void)
@@ -477,6 +531,7 @@ void fa_register_admin_suite(void)
     CU_pSuite s = fa_suite_add("admin", NULL, NULL);
     fa_test_add(s, "token created once, stored hashed", test_token_create_once_hashed);
     fa_test_add(s, "wrong tokens refused", test_wrong_tokens_refused);
+    fa_test_add(s, "a plain SHA-256 row is not an admin token", test_plain_sha256_row_refused);
     fa_test_add(s, "rotation through the API ends the old token first",
                 test_rotate_through_the_api);
     fa_test_add(s, "rotation through the CLI", test_rotate_through_the_cli);
