@@ -11,7 +11,7 @@
 #define FA_MAX_SECRETS 4
 #define FA_MAX_TRUSTED_ORIGINS 16
 #define FA_MAX_AUDIENCES 16
-#define FA_MIN_SECRET_LEN 32
+#define FA_MIN_SECRET_LEN 32 /* bytes, once decoded from hex or base64 */
 #define FA_MAX_AUTH_AGE_LIMIT (3650L * 86400) /* the longest FOUNDRY_SESSION_MAX_AGE */
 
 typedef enum { FA_LOG_DEBUG, FA_LOG_INFO, FA_LOG_WARN, FA_LOG_ERROR } fa_log_level_t;
@@ -64,7 +64,7 @@ typedef struct {
 typedef const char *(*fa_env_fn)(const char *name, void *ctx);
 
 /* Returns true when valid. On false, err holds one line naming the variable
- * ("FOUNDRY_AUTH_SECRET: each secret must be at least 32 bytes (got 10)").
+ * ("FOUNDRY_AUTH_SECRET: secret 1 is too weak (decodes to 10 random bytes; ...").
  * Deprecated aliases (BETTER_AUTH_URL, BETTER_AUTH_SECRET) are accepted;
  * warnings (aliases, insecure dev cookies) are appended to warn, one per line.
  * which_required: the subcommand decides what it needs (serve needs all). */
