@@ -16,8 +16,9 @@ typedef void (*fa_cleanup_fn)(void *data);
 fa_arena_t *fa_arena_create(size_t block_size);
 void fa_arena_destroy(fa_arena_t *arena);
 
-/* Runs the deferred cleanups (last registered first), frees every block but
- * the first and makes the arena empty again. */
+/* Runs the deferred cleanups (last registered first), wipes every byte
+ * handed out since the last reset (tokens and keys pass through here),
+ * frees every block but the first and makes the arena empty again. */
 void fa_arena_reset(fa_arena_t *arena);
 
 /* Memory aligned for any type; never NULL. */

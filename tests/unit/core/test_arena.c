@@ -28,6 +28,33 @@ static void test_alignment_of_every_allocation(void)
     CU_ASSERT(aligned16(fa_arena_alloc(arena, 3)));
 }
 
+/* Issue 13: a reused arena still held the last request's session token,
+ * OAuth state or GitHub token. Reset wipes every byte it handed out, in the
+ * block it keeps (checked here) and in the blocks it frees. */
+static void test_reset_wipes_used_bytes(void)
+{
+    fa_arena_t *a = fa_arena_create(1024);
+    unsigned char *secret = fa_arena_alloc(a, 100);
+    memset(secret, 0xA5, 100);
+    char *token = fa_arena_strdup(a, "k7Qz-9vLmP2xR4tW8yB1nC6dF3gH5jK0aS2eU7iO9pZ");
+    size_t token_len = strlen(token);
+    unsigned char *spill = fa_arena_alloc(a, 4000); /* its own block, freed at reset */
+    memset(spill, 0x5A, 4000);
+    unsigned char *tail = fa_arena_alloc(a, 16);
+    memset(tail, 0xC3, 16);
+    fa_arena_reset(a);
+    bool zero = true;
+    for (size_t i = 0; i < 100; i++)
+        zero &= secret[i] == 0;
+    for (size_t i = 0; i < token_len; i++)
+        zero &= token[i] == 0;
+    CU_ASSERT_TRUE(zero);
+    /* The next request gets the same memory, and sees nothing of the last. */
+    unsigned char *next = fa_arena_alloc(a, 100);
+    CU_ASSERT_PTR_EQUAL(next, secret);
+    fa_arena_destroy(a);
+}
+
 static void test_allocations_do_not_overlap(void)
 {
     unsigned char *a = fa_arena_alloc(arena, 13);
@@ -253,6 +280,7 @@ int main(void)
     static const test_case_t tests[] = {
         TEST(test_alignment_of_every_allocation),
         TEST(test_allocations_do_not_overlap),
+        TEST(test_reset_wipes_used_bytes),
         TEST(test_large_allocation_beyond_block_size),
         TEST(test_used_counts_and_reset_reuses_first_block),
         TEST(test_reset_runs_cleanups_in_reverse_once),
