@@ -72,7 +72,8 @@ static bool fa_hmac_run(EVP_MAC_CTX *ctx, const void *key, size_t keylen, const 
 static EVP_MAC_CTX *fa_hmac_cached_ctx(const void *key, size_t keylen)
 {
     for (size_t i = 0; i < fa_hmac_cached; i++)
-        if (fa_hmac_cache[i].keylen == keylen && memcmp(fa_hmac_cache[i].key, key, keylen) == 0)
+        if (fa_hmac_cache[i].keylen == keylen &&
+            CRYPTO_memcmp(fa_hmac_cache[i].key, key, keylen) == 0)
             return fa_hmac_cache[i].ctx;
     if (fa_hmac_cached == FA_HMAC_CACHE || keylen == 0 || keylen > FA_HMAC_CACHE_KEY_MAX)
         return NULL;
@@ -108,6 +109,24 @@ void fa_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msgl
     EVP_MAC_CTX_free(ctx);
     if (!ok)
         fa_hash_fatal("compute hmac-sha256");
+}
+
+void fa_hmac_sha256_forget(const void *key, size_t keylen)
+{
+    pthread_mutex_lock(&fa_hmac_lock);
+    for (size_t i = 0; i < fa_hmac_cached; i++) {
+        fa_hmac_slot_t *slot = &fa_hmac_cache[i];
+        if (slot->keylen != keylen || CRYPTO_memcmp(slot->key, key, keylen) != 0)
+            continue;
+        EVP_MAC_CTX_free(slot->ctx);
+        /* Keep the slots dense: the last one moves into the hole. */
+        fa_hmac_cached--;
+        if (i != fa_hmac_cached)
+            *slot = fa_hmac_cache[fa_hmac_cached];
+        OPENSSL_cleanse(&fa_hmac_cache[fa_hmac_cached], sizeof(fa_hmac_cache[0]));
+        break;
+    }
+    pthread_mutex_unlock(&fa_hmac_lock);
 }
 
 bool fa_ct_equal(const void *a, const void *b, size_t len)

@@ -22,6 +22,13 @@ void fa_sha256(const void *data, size_t len, uint8_t out[FA_SHA256_LEN]);
 void fa_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,
                     uint8_t out[FA_SHA256_LEN]);
 
+/* Drops the cached context keyed with key, if any, and wipes the cache's
+ * copy of the key (the context's own copy is wiped by OpenSSL when freed).
+ * Whoever wipes a long-lived HMAC key calls this too, or the key would
+ * outlive its owner in static memory. A later fa_hmac_sha256() with the same
+ * key simply caches it again. */
+void fa_hmac_sha256_forget(const void *key, size_t keylen);
+
 /* True if the len bytes at a and b are equal; the time taken depends only on
  * len, never on where they differ (CRYPTO_memcmp). Use for every comparison
  * involving a secret, a MAC or a hash of a secret. */

@@ -30,6 +30,10 @@ void fa_keyring_derive(fa_keyring_t *out, const fa_keyring_t *base, const void *
 
 void fa_keyring_clear(fa_keyring_t *ring)
 {
+    /* A base ring's keys are HMAC keys (fa_keyring_derive), which the HMAC
+     * context cache copies (crypto/hash.c). */
+    for (size_t i = 0; i < ring->count && i < FA_KEYRING_MAX; i++)
+        fa_hmac_sha256_forget(ring->keys[i], FA_AEAD_KEY_LEN);
     OPENSSL_cleanse(ring, sizeof(*ring));
 }
 

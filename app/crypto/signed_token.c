@@ -23,6 +23,9 @@ static void fa_signed_misuse(const char *what)
 
 void fa_signing_keys_clear(fa_signing_keys_t *keys)
 {
+    /* The HMAC context cache keeps its own copy of each key (crypto/hash.c). */
+    for (size_t i = 0; i < keys->count && i < FA_SIGNING_KEYS_MAX; i++)
+        fa_hmac_sha256_forget(keys->keys[i], FA_SIGNING_KEY_LEN);
     OPENSSL_cleanse(keys, sizeof(*keys));
 }
 
@@ -32,7 +35,7 @@ bool fa_signing_keys_init_purpose(fa_signing_keys_t *keys, const char *purpose,
     size_t plen = purpose ? strlen(purpose) : 0;
     if (plen == 0 || plen > FA_SIGNING_PURPOSE_MAX)
         fa_signed_misuse("purpose label empty or too long");
-    fa_signing_keys_clear(keys);
+    OPENSSL_cleanse(keys, sizeof(*keys)); /* may be uninitialised: nothing to forget */
     if (n == 0 || n > FA_SIGNING_KEYS_MAX || !secrets)
         return false;
     for (size_t i = 0; i < n; i++) {
