@@ -16,6 +16,7 @@
 #include "core/metrics.h"
 #include "handlers/routes.h"
 #include "http/fcgi.h"
+#include "server/privileges.h"
 #include "server/worker.h"
 
 #define FA_MAX_WORKERS 64
@@ -121,6 +122,9 @@ static void fa_drain(fa_slot_t *slots, int count, long drain_seconds)
 int fa_master_run(const fa_config_t *cfg)
 {
     char err[256];
+    /* The master holds the configured secrets too; workers inherit this
+     * across fork and set it again after dropping root. */
+    fa_privileges_harden();
     if (geteuid() == 0 && !getpwnam(cfg->run_as_user)) {
         fprintf(stderr, "foundry-auth: FOUNDRY_AUTH_USER: no such user '%s' to run workers as\n",
                 cfg->run_as_user);
