@@ -187,24 +187,33 @@ static size_t fa_secret_decode(const char *s, uint8_t *out, size_t out_size)
     return (url && std) ? 0 : n; /* one alphabet or the other, not a mix */
 }
 
+static int fa_distinct_bytes(const uint8_t *p, size_t len)
+{
+    bool seen[256] = {false};
+    int distinct = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!seen[p[i]]) {
+            seen[p[i]] = true;
+            distinct++;
+        }
+    }
+    return distinct;
+}
+
 /* Weak: not hex or base64, under FA_MIN_SECRET_LEN bytes once decoded, or
- * decoded bytes of very few distinct values ("AAAA…" is valid base64 of
- * zeros). 32 random bytes have about 30 distinct values. */
+ * made of very few distinct values, as text ("ababab…vvvv…") or decoded
+ * ("AAAA…" is valid base64 of zeros): the encoding of 32 random bytes has
+ * about 16 (hex) or 30 (base64) distinct characters and decodes to about
+ * 30 distinct byte values. */
 static bool fa_secret_is_weak(const char *s, size_t *len_out)
 {
     uint8_t bytes[128];
     size_t len = fa_secret_decode(s, bytes, sizeof(bytes));
-    bool seen[256] = {false};
-    int distinct = 0;
-    for (size_t i = 0; i < len && i < sizeof(bytes); i++) {
-        if (!seen[bytes[i]]) {
-            seen[bytes[i]] = true;
-            distinct++;
-        }
-    }
+    int decoded = fa_distinct_bytes(bytes, len < sizeof(bytes) ? len : sizeof(bytes));
+    int text = fa_distinct_bytes((const uint8_t *)s, strlen(s));
     explicit_bzero(bytes, sizeof(bytes));
     *len_out = len;
-    return len < FA_MIN_SECRET_LEN || distinct < 16;
+    return len < FA_MIN_SECRET_LEN || decoded < 16 || text < 8;
 }
 
 static bool fa_load_secrets(fa_loader_t *l, fa_config_t *cfg)

@@ -256,7 +256,11 @@ static void check_accepted(const fa_config_t *c)
 {
     CHECK(c->secret_count >= 1 && c->secret_count <= FA_MAX_SECRETS);
     for (size_t i = 0; i < c->secret_count; i++)
-        CHECK(strlen(c->secrets[i]) >= FA_MIN_SECRET_LEN && distinct_bytes(c->secrets[i]) >= 8);
+        /* Issue 13: the encoding of >= 32 bytes, so at least 43 characters
+         * (base64 without padding) drawn from the hex or base64 alphabets. */
+        CHECK(strlen(c->secrets[i]) >= 43 && distinct_bytes(c->secrets[i]) >= 8 &&
+              strspn(c->secrets[i], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                    "0123456789+/-_=") == strlen(c->secrets[i]));
     CHECK(c->database_url && c->database_url[0]);
     CHECK(c->github_client_id && c->github_client_id[0]);
     CHECK(c->github_client_secret && c->github_client_secret[0]);

@@ -122,6 +122,13 @@ static void test_low_entropy_secret_refused(void)
     CU_ASSERT(!contains(err, "aaaaaaaa"));
     assert_refused(LOAD({"FOUNDRY_AUTH_SECRET", "abababababababababababababababababababab"}),
                    "FOUNDRY_AUTH_SECRET");
+    /* Valid base64 of 84 bytes of 7 characters (found by fuzz_config):
+     * bit-shifting spreads it over many byte values, the text shows it. */
+    assert_refused(LOAD({"FOUNDRY_AUTH_SECRET",
+                         "ababababababababavvvvvvvvvvvvvvvvvvvvxxxxxxxxxxxxxxxxxxxxxxxxv"
+                         "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvB9999999999999999999999bab"
+                         "ababababababacab"}),
+                   "FOUNDRY_AUTH_SECRET");
     /* Valid base64 of 33 zero bytes: long enough, but not random. */
     assert_refused(LOAD({"FOUNDRY_AUTH_SECRET", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}),
                    "FOUNDRY_AUTH_SECRET");
