@@ -102,8 +102,8 @@ static int fa_cli_token_rotate(fa_cli_t *cli)
     fa_error_t err;
     fa_signing_keys_t keys;
     fa_cli_admin_keys(cli, &keys);
-    fa_status_t st = fa_admin_token_rotate(cli->db, cli->arena, &keys, NULL, "cli", NULL, &token,
-                                           &err);
+    fa_status_t st =
+        fa_admin_token_rotate(cli->db, cli->arena, &keys, NULL, "cli", NULL, &token, &err);
     fa_signing_keys_clear(&keys);
     if (st != FA_OK)
         return fa_cli_error(&err);

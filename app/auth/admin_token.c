@@ -64,8 +64,7 @@ void fa_admin_token_generate(const fa_signing_keys_t *keys, fa_arena_t *arena, c
     fa_admin_token_mac(keys, 0, fa_str_from(*token), mac);
 }
 
-bool fa_admin_token_macs(const fa_signing_keys_t *keys, fa_str_t token,
-                         fa_admin_token_macs_t *macs)
+bool fa_admin_token_macs(const fa_signing_keys_t *keys, fa_str_t token, fa_admin_token_macs_t *macs)
 {
     size_t prefix = sizeof(FA_ADMIN_TOKEN_PREFIX) - 1;
     uint8_t raw[FA_ADMIN_TOKEN_RAW_LEN];
@@ -91,8 +90,7 @@ bool fa_admin_token_from_authorization(const fa_signing_keys_t *keys, fa_str_t h
     macs->count = 0;
     if (!header.ptr || header.len < 7 || strncasecmp(header.ptr, "Bearer ", 7) != 0)
         return false;
-    return fa_admin_token_macs(keys, fa_str_trim((fa_str_t){header.ptr + 7, header.len - 7}),
-                               macs);
+    return fa_admin_token_macs(keys, fa_str_trim((fa_str_t){header.ptr + 7, header.len - 7}), macs);
 }
 
 static PGresult *fa_admin_token_lookup(fa_db_t *db, fa_arena_t *arena, const char *statement,

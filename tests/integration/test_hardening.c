@@ -60,8 +60,8 @@ static void fa_check_non_dumpable(pid_t pid, const char *what)
     bool hidden = fa_wait_until(5000, 50, fa_non_dumpable, &pid);
     long uid = fa_status_uid(pid);
     FA_CHECK(uid > 0, "%s (pid %d) runs as uid %ld: expected a non-root uid", what, (int)pid, uid);
-    FA_CHECK(hidden, "%s (pid %d, uid %ld) is dumpable: /proc/%d/status belongs to uid %ld",
-             what, (int)pid, uid, (int)pid, fa_proc_owner(pid));
+    FA_CHECK(hidden, "%s (pid %d, uid %ld) is dumpable: /proc/%d/status belongs to uid %ld", what,
+             (int)pid, uid, (int)pid, fa_proc_owner(pid));
 }
 
 /* The running service, started as root: workers and jobs dropped to
@@ -103,8 +103,9 @@ static pid_t fa_spawn_unprivileged(const fa_unprivileged_t *u, const char *subco
 {
     char *reuid = fa_xasprintf("--reuid=%d", (int)u->uid);
     char *regid = fa_xasprintf("--regid=%d", (int)u->gid);
-    char *argv[] = {"/usr/bin/setpriv",        reuid, regid, "--clear-groups",
-                    (char *)fa_env("FA_TEST_BIN"), (char *)subcommand, NULL};
+    char *argv[] = {
+        "/usr/bin/setpriv", reuid, regid, "--clear-groups", (char *)fa_env("FA_TEST_BIN"),
+        (char *)subcommand, NULL};
     char **envp = fa_envfile_environ(overrides);
     pid_t pid = fa_spawn(argv, envp, log);
     fa_strv_free(envp);
