@@ -72,20 +72,21 @@ bool fa_aead_gcm_decrypt(const uint8_t key[FA_AEAD_KEY_LEN], const uint8_t nonce
     return fa_gcm_run(false, key, nonce, aads, 1, ct, len, plain, tag_copy);
 }
 
-void fa_aead_seal(const uint8_t key[FA_AEAD_KEY_LEN], const void *aad, size_t aadlen,
-                  const void *plain, size_t len, fa_arena_t *arena, uint8_t **out, size_t *outlen)
+void fa_aead_seal(const uint8_t key[FA_AEAD_KEY_LEN], const uint8_t key_id[FA_AEAD_KEY_ID_LEN],
+                  const void *aad, size_t aadlen, const void *plain, size_t len, fa_arena_t *arena,
+                  uint8_t **out, size_t *outlen)
 {
-    static const uint8_t version = FA_AEAD_VERSION;
     if (len > FA_AEAD_MAX_LEN || aadlen > FA_AEAD_MAX_LEN) {
         fputs("{\"level\":\"fatal\",\"module\":\"crypto\",\"msg\":\"aead: input too large\"}\n",
               stderr);
         abort();
     }
     uint8_t *buf = fa_arena_alloc(arena, len + FA_AEAD_OVERHEAD);
-    uint8_t *nonce = buf + 1;
+    uint8_t *nonce = buf + FA_AEAD_HEADER_LEN;
     uint8_t *ct = nonce + FA_AEAD_NONCE_LEN;
-    fa_bytes_t aads[2] = {{&version, 1}, {aad, aadlen}};
     buf[0] = FA_AEAD_VERSION;
+    memcpy(buf + 1, key_id, FA_AEAD_KEY_ID_LEN);
+    fa_bytes_t aads[2] = {{buf, FA_AEAD_HEADER_LEN}, {aad, aadlen}};
     fa_random_bytes(nonce, FA_AEAD_NONCE_LEN);
     if (!fa_gcm_run(true, key, nonce, aads, 2, plain, len, ct, ct + len)) {
         fputs("{\"level\":\"fatal\",\"module\":\"crypto\",\"msg\":\"could not encrypt\"}\n",
@@ -94,6 +95,26 @@ void fa_aead_seal(const uint8_t key[FA_AEAD_KEY_LEN], const void *aad, size_t aa
     }
     *out = buf;
     *outlen = len + FA_AEAD_OVERHEAD;
+}
+
+/* Length of the authenticated header of a sealed value, 0 when the version is
+ * unknown or the value too short to hold header, nonce and tag. */
+static size_t fa_aead_header_len(const uint8_t *in, size_t sealed_len)
+{
+    if (sealed_len >= FA_AEAD_OVERHEAD && in[0] == FA_AEAD_VERSION)
+        return FA_AEAD_HEADER_LEN;
+    if (sealed_len >= FA_AEAD_LEGACY_OVERHEAD && in[0] == FA_AEAD_VERSION_LEGACY)
+        return 1;
+    return 0;
+}
+
+bool fa_aead_key_id(const void *sealed, size_t sealed_len, uint8_t key_id[FA_AEAD_KEY_ID_LEN])
+{
+    const uint8_t *in = sealed;
+    if (!in || fa_aead_header_len(in, sealed_len) != FA_AEAD_HEADER_LEN)
+        return false;
+    memcpy(key_id, in + 1, FA_AEAD_KEY_ID_LEN);
+    return true;
 }
 
 typedef struct {
@@ -114,16 +135,18 @@ bool fa_aead_open(const uint8_t key[FA_AEAD_KEY_LEN], const void *aad, size_t aa
     const uint8_t *in = sealed;
     *plain = NULL;
     *plainlen = 0;
-    if (sealed_len < FA_AEAD_OVERHEAD || sealed_len - FA_AEAD_OVERHEAD > FA_AEAD_MAX_LEN ||
-        aadlen > FA_AEAD_MAX_LEN || in[0] != FA_AEAD_VERSION)
+    size_t header = in ? fa_aead_header_len(in, sealed_len) : 0;
+    if (header == 0 || aadlen > FA_AEAD_MAX_LEN)
+        return false;
+    size_t len = sealed_len - header - FA_AEAD_NONCE_LEN - FA_AEAD_TAG_LEN;
+    if (len > FA_AEAD_MAX_LEN)
         return false;
 
-    size_t len = sealed_len - FA_AEAD_OVERHEAD;
-    const uint8_t *nonce = in + 1;
+    const uint8_t *nonce = in + header;
     const uint8_t *ct = nonce + FA_AEAD_NONCE_LEN;
     uint8_t tag[FA_AEAD_TAG_LEN];
     memcpy(tag, ct + len, sizeof(tag));
-    fa_bytes_t aads[2] = {{in, 1}, {aad, aadlen}};
+    fa_bytes_t aads[2] = {{in, header}, {aad, aadlen}};
     uint8_t *buf = fa_arena_alloc(arena, len + 1);
     if (!fa_gcm_run(false, key, nonce, aads, 2, ct, len, buf, tag))
         return false;

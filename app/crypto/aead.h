@@ -1,10 +1,15 @@
 /* Encryption at rest (GitHub access/refresh tokens, JWT private keys):
  * AES-256-GCM with a fresh random 96-bit nonce per message.
  *
- * Sealed format (what the database stores):
- *   0x01 (version) || nonce (12 bytes) || ciphertext (len bytes) || tag (16)
- * The version byte is authenticated too (it is part of the GCM AAD together
- * with the caller's aad), so it cannot be swapped without detection.
+ * Sealed format (what the database stores), version 2:
+ *   0x02 || key id (4 bytes) || nonce (12 bytes) || ciphertext (len) || tag (16)
+ * The key id names the key that sealed (crypto/keyring.c derives it from the
+ * key under its own label), so an operator can count which values still need
+ * an old secret. Version 1 values, written before key ids existed, still open:
+ *   0x01 || nonce (12 bytes) || ciphertext (len bytes) || tag (16)
+ * The header (version byte and key id) is authenticated too (it is the start
+ * of the GCM AAD, followed by the caller's aad), so it cannot be swapped or
+ * edited without detection.
  *
  * aad binds a ciphertext to its place (e.g. "accounts:github:<user id>"), so
  * a sealed value copied into another row does not open. Random nonces are safe
@@ -21,18 +26,29 @@
 #define FA_AEAD_KEY_LEN 32
 #define FA_AEAD_NONCE_LEN 12
 #define FA_AEAD_TAG_LEN 16
-#define FA_AEAD_VERSION 0x01
-#define FA_AEAD_OVERHEAD (1 + FA_AEAD_NONCE_LEN + FA_AEAD_TAG_LEN)
+#define FA_AEAD_KEY_ID_LEN 4
+#define FA_AEAD_VERSION 0x02
+#define FA_AEAD_VERSION_LEGACY 0x01
+#define FA_AEAD_HEADER_LEN (1 + FA_AEAD_KEY_ID_LEN)
+#define FA_AEAD_OVERHEAD (FA_AEAD_HEADER_LEN + FA_AEAD_NONCE_LEN + FA_AEAD_TAG_LEN)
+#define FA_AEAD_LEGACY_OVERHEAD (1 + FA_AEAD_NONCE_LEN + FA_AEAD_TAG_LEN)
 /* Plain texts and aads here are tokens and keys; anything near this is a bug. */
 #define FA_AEAD_MAX_LEN (64u * 1024 * 1024)
 
 /* Encrypts len bytes of plain into a fresh arena buffer of len +
- * FA_AEAD_OVERHEAD bytes (*out, *outlen). aad may be NULL when aadlen is 0.
- * Aborts if len or aadlen exceed FA_AEAD_MAX_LEN or OpenSSL fails. */
-void fa_aead_seal(const uint8_t key[FA_AEAD_KEY_LEN], const void *aad, size_t aadlen,
-                  const void *plain, size_t len, fa_arena_t *arena, uint8_t **out, size_t *outlen);
+ * FA_AEAD_OVERHEAD bytes (*out, *outlen) in the version 2 format, naming
+ * key_id in its header. aad may be NULL when aadlen is 0. Aborts if len or
+ * aadlen exceed FA_AEAD_MAX_LEN or OpenSSL fails. */
+void fa_aead_seal(const uint8_t key[FA_AEAD_KEY_LEN], const uint8_t key_id[FA_AEAD_KEY_ID_LEN],
+                  const void *aad, size_t aadlen, const void *plain, size_t len, fa_arena_t *arena,
+                  uint8_t **out, size_t *outlen);
 
-/* Verifies and decrypts a sealed value. Returns false, with *plain = NULL and
+/* The key id in a sealed value's header (unauthenticated until it opens: a
+ * hint for which key to try, and a count for operators). False for version 1
+ * values (they carry none) and for anything malformed. */
+bool fa_aead_key_id(const void *sealed, size_t sealed_len, uint8_t key_id[FA_AEAD_KEY_ID_LEN]);
+
+/* Verifies and decrypts a sealed value of either version. Returns false, with *plain = NULL and
  * *plainlen = 0, for a wrong key, wrong aad, unknown version, truncated or
  * tampered input; no unauthenticated byte is ever returned. On success *plain
  * is an arena buffer of *plainlen bytes followed by one NUL (not counted), and

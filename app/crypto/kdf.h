@@ -20,6 +20,9 @@
 #define FA_KDF_LABEL_OAUTH_BROWSER_BINDING "oauth-browser-binding"
 #define FA_KDF_LABEL_COOKIE_CACHE "cookie-cache"
 #define FA_KDF_LABEL_ADMIN_TOKEN "admin-token-hmac"
+/* Not a key: the public id of an at-rest key (crypto/keyring.c), derived from
+ * that key under its own label so it says nothing about the key or secret. */
+#define FA_KDF_LABEL_SEALED_KEY_ID "sealed-key-id"
 
 /* Largest output of HKDF-SHA256: 255 blocks of 32 bytes. */
 #define FA_KDF_MAX_OUT (255 * 32)

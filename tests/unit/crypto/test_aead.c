@@ -47,12 +47,14 @@ static void test_gcm_known_answers(void)
 
 static const uint8_t key1[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
                                  17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+static const uint8_t id1[FA_AEAD_KEY_ID_LEN] = {0xa1, 0xb2, 0xc3, 0xd4};
 static const char aad1[] = "accounts:github:12345";
 static const char secret_text[] = "gho_16C7e42F292c6912E7710c838347Ae178B4a";
 
 static void seal_sample(fa_arena_t *arena, uint8_t **sealed, size_t *len)
 {
-    fa_aead_seal(key1, aad1, strlen(aad1), secret_text, strlen(secret_text), arena, sealed, len);
+    fa_aead_seal(key1, id1, aad1, strlen(aad1), secret_text, strlen(secret_text), arena, sealed,
+                 len);
 }
 
 static void test_seal_open_round_trip(void)
@@ -70,7 +72,7 @@ static void test_seal_open_round_trip(void)
     CU_ASSERT_STRING_EQUAL((char *)plain, secret_text);
 
     /* Empty plain text and empty aad are valid too. */
-    fa_aead_seal(key1, NULL, 0, "", 0, arena, &sealed, &len);
+    fa_aead_seal(key1, id1, NULL, 0, "", 0, arena, &sealed, &len);
     CU_ASSERT_EQUAL(len, FA_AEAD_OVERHEAD);
     CU_ASSERT_TRUE(fa_aead_open(key1, NULL, 0, sealed, len, arena, &plain, &plen));
     CU_ASSERT_EQUAL(plen, 0);
@@ -85,7 +87,8 @@ static void test_nonce_is_fresh(void)
     seal_sample(arena, &a, &alen);
     seal_sample(arena, &b, &blen);
     CU_ASSERT_EQUAL(alen, blen);
-    CU_ASSERT_NOT_EQUAL(memcmp(a + 1, b + 1, FA_AEAD_NONCE_LEN), 0);
+    CU_ASSERT_NOT_EQUAL(memcmp(a + FA_AEAD_HEADER_LEN, b + FA_AEAD_HEADER_LEN, FA_AEAD_NONCE_LEN),
+                        0);
     CU_ASSERT_NOT_EQUAL(memcmp(a, b, alen), 0);
     fa_arena_destroy(arena);
 }
@@ -137,18 +140,65 @@ static void test_wrong_aad_key_truncation(void)
     fa_arena_destroy(arena);
 }
 
-/* The version byte is authenticated: a future version 0x02 reader could not be
- * fed a 0x01 ciphertext relabelled, and 0x01 refuses anything else. */
+/* The version byte is authenticated: a version 2 value relabelled 0x01 (or
+ * anything unknown) does not open. */
 static void test_version_byte(void)
 {
     fa_arena_t *arena = fa_arena_create(0);
     uint8_t *sealed, *plain;
     size_t len, plen;
     seal_sample(arena, &sealed, &len);
-    sealed[0] = 0x02;
+    sealed[0] = FA_AEAD_VERSION_LEGACY;
+    CU_ASSERT_FALSE(fa_aead_open(key1, aad1, strlen(aad1), sealed, len, arena, &plain, &plen));
+    sealed[0] = 0x03;
     CU_ASSERT_FALSE(fa_aead_open(key1, aad1, strlen(aad1), sealed, len, arena, &plain, &plen));
     sealed[0] = 0x00;
     CU_ASSERT_FALSE(fa_aead_open(key1, aad1, strlen(aad1), sealed, len, arena, &plain, &plen));
+    fa_arena_destroy(arena);
+}
+
+/* Version 2 names its key in the header, and the id is authenticated: an
+ * operator's count cannot be fooled by editing it, and the value still opens
+ * only with the key. */
+static void test_key_id_in_header(void)
+{
+    fa_arena_t *arena = fa_arena_create(0);
+    uint8_t *sealed, *plain, id[FA_AEAD_KEY_ID_LEN];
+    size_t len, plen;
+    seal_sample(arena, &sealed, &len);
+    CU_ASSERT_EQUAL(sealed[0], 0x02);
+    CU_ASSERT_TRUE_FATAL(fa_aead_key_id(sealed, len, id));
+    CU_ASSERT_EQUAL(memcmp(id, id1, sizeof(id)), 0);
+    sealed[2] ^= 0x10;
+    CU_ASSERT_FALSE(fa_aead_open(key1, aad1, strlen(aad1), sealed, len, arena, &plain, &plen));
+    CU_ASSERT_FALSE(fa_aead_key_id(sealed, FA_AEAD_OVERHEAD - 1, id));
+    fa_arena_destroy(arena);
+}
+
+/* A version 1 value (0x01 || nonce || ct || tag, the version byte ahead of the
+ * aad), as every value was sealed before key ids: it still opens, it names no
+ * key, and relabelled as version 2 it does not open. */
+static void test_legacy_version_still_opens(void)
+{
+    fa_arena_t *arena = fa_arena_create(0);
+    size_t n = strlen(secret_text);
+    uint8_t v1[FA_AEAD_LEGACY_OVERHEAD + 64], aad[1 + sizeof(aad1)], id[FA_AEAD_KEY_ID_LEN];
+    aad[0] = FA_AEAD_VERSION_LEGACY;
+    memcpy(aad + 1, aad1, strlen(aad1));
+    v1[0] = FA_AEAD_VERSION_LEGACY;
+    memset(v1 + 1, 0x5a, FA_AEAD_NONCE_LEN);
+    CU_ASSERT_TRUE_FATAL(fa_aead_gcm_encrypt(key1, v1 + 1, aad, 1 + strlen(aad1), secret_text, n,
+                                             v1 + 1 + FA_AEAD_NONCE_LEN,
+                                             v1 + 1 + FA_AEAD_NONCE_LEN + n));
+    size_t len = n + FA_AEAD_LEGACY_OVERHEAD;
+    uint8_t *plain;
+    size_t plen;
+    CU_ASSERT_TRUE_FATAL(fa_aead_open(key1, aad1, strlen(aad1), v1, len, arena, &plain, &plen));
+    CU_ASSERT_EQUAL(plen, n);
+    CU_ASSERT_STRING_EQUAL((char *)plain, secret_text);
+    CU_ASSERT_FALSE(fa_aead_key_id(v1, len, id));
+    v1[0] = FA_AEAD_VERSION;
+    CU_ASSERT_FALSE(fa_aead_open(key1, aad1, strlen(aad1), v1, len, arena, &plain, &plen));
     fa_arena_destroy(arena);
 }
 
@@ -176,6 +226,8 @@ int main(void)
         {"any flipped bit is refused", test_tamper_every_byte},
         {"wrong aad, wrong key, truncation refused", test_wrong_aad_key_truncation},
         {"version byte checked", test_version_byte},
+        {"key id in the authenticated header", test_key_id_in_header},
+        {"version 1 values still open", test_legacy_version_still_opens},
         {"plain text wiped on arena reset", test_plain_wiped_on_reset},
         {NULL, NULL},
     };
