@@ -906,11 +906,12 @@ static void test_tampered_public_key(void)
 
 static void test_private_keys_sealed(void)
 {
-    /* Every private key is an AES-GCM box of a 32-byte seed (1 + 12 + 32 +
-     * 16 bytes), and no public JWK carries a private member. */
+    /* Every private key is an AES-GCM box of a 32-byte seed in sealed format
+     * 2 (version 1 + key id 4 + nonce 12 + 32 + tag 16 bytes), and no public
+     * JWK carries a private member. */
     long long bad =
         fa_sql_int("SELECT count(*) FROM signing_keys WHERE "
-                   "octet_length(private_key_enc) <> 61 OR get_byte(private_key_enc, 0) <> 1 "
+                   "octet_length(private_key_enc) <> 65 OR get_byte(private_key_enc, 0) <> 2 "
                    "OR public_jwk ? 'd'",
                    NULL);
     long long all = fa_sql_int("SELECT count(*) FROM signing_keys", NULL);
