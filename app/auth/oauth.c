@@ -53,7 +53,8 @@ static const fa_db_statement_t fa_oauth_statements[] = {
 
 void fa_oauth_register_statements(void)
 {
-    fa_db_register(fa_oauth_statements, sizeof(fa_oauth_statements) / sizeof(fa_oauth_statements[0]));
+    fa_db_register(fa_oauth_statements,
+                   sizeof(fa_oauth_statements) / sizeof(fa_oauth_statements[0]));
 }
 
 const char *fa_oauth_binding_cookie_name(const fa_config_t *cfg)
@@ -83,9 +84,24 @@ static const char *fa_state_identifier(fa_arena_t *arena, fa_str_t state)
     return fa_hex_encode_arena(arena, digest, sizeof(digest));
 }
 
-static const char *fa_aad(fa_arena_t *arena, const char *identifier)
+/* The column is part of the aad so that the two sealed columns of a row stay
+ * apart by construction, not only because their keys differ. Before this the
+ * aad was "verification:<id>" for both: rows sealed that way stop opening at
+ * deploy, which costs at most the sign-ins in flight (rows live ten minutes,
+ * FA_OAUTH_TTL_SECONDS), so no old-aad fallback is kept. */
+const char *fa_oauth_aad(fa_arena_t *arena, const char *identifier, const char *column)
 {
-    return fa_arena_sprintf(arena, "verification:%s", identifier);
+    return fa_arena_sprintf(arena, "verification:%s:%s", identifier, column);
+}
+
+static const char *fa_aad_verifier(fa_arena_t *arena, const char *identifier)
+{
+    return fa_oauth_aad(arena, identifier, FA_OAUTH_AAD_CODE_VERIFIER);
+}
+
+static const char *fa_aad_session(fa_arena_t *arena, const char *identifier)
+{
+    return fa_oauth_aad(arena, identifier, FA_OAUTH_AAD_SESSION_TOKEN);
 }
 
 fa_status_t fa_oauth_start(fa_db_t *db, fa_arena_t *arena, const fa_services_t *services,
@@ -119,7 +135,7 @@ fa_status_t fa_oauth_start(fa_db_t *db, fa_arena_t *arena, const fa_services_t *
     fa_pkce_challenge_s256(fa_str_from(verifier), challenge);
     uint8_t *sealed;
     size_t sealed_len;
-    fa_keyring_seal(&services->token_ring, arena, fa_aad(arena, identifier), verifier,
+    fa_keyring_seal(&services->token_ring, arena, fa_aad_verifier(arena, identifier), verifier,
                     strlen(verifier), &sealed, &sealed_len);
     OPENSSL_cleanse(verifier, sizeof(verifier));
 
@@ -132,13 +148,13 @@ fa_status_t fa_oauth_start(fa_db_t *db, fa_arena_t *arena, const fa_services_t *
         return err->status;
 
     out->binding_cookie = binding_value;
-    out->location = fa_arena_sprintf(
-        arena,
-        "%s/login/oauth/authorize?client_id=%s&redirect_uri=%s&scope=%s&state=%s"
-        "&code_challenge=%s&code_challenge_method=S256",
-        cfg->github_oauth_url, fa_url_escape(arena, cfg->github_client_id),
-        fa_url_escape(arena, cfg->callback_url), fa_url_escape(arena, cfg->github_scopes), state,
-        challenge);
+    out->location =
+        fa_arena_sprintf(arena,
+                         "%s/login/oauth/authorize?client_id=%s&redirect_uri=%s&scope=%s&state=%s"
+                         "&code_challenge=%s&code_challenge_method=S256",
+                         cfg->github_oauth_url, fa_url_escape(arena, cfg->github_client_id),
+                         fa_url_escape(arena, cfg->callback_url),
+                         fa_url_escape(arena, cfg->github_scopes), state, challenge);
     return FA_OK;
 }
 
@@ -196,10 +212,10 @@ static fa_status_t fa_complete_hook(fa_db_t *db, fa_arena_t *arena, void *ctx,
     fa_complete_ctx_t *c = ctx;
     uint8_t *sealed;
     size_t sealed_len;
-    fa_keyring_seal(c->browser_ring, arena, fa_aad(arena, c->identifier), client_value,
+    fa_keyring_seal(c->browser_ring, arena, fa_aad_session(arena, c->identifier), client_value,
                     strlen(client_value), &sealed, &sealed_len);
-    const char *values[4] = {c->identifier, fa_arena_i64(arena, session->user_id),
-                             session->id, (const char *)sealed};
+    const char *values[4] = {c->identifier, fa_arena_i64(arena, session->user_id), session->id,
+                             (const char *)sealed};
     const int lengths[4] = {0, 0, 0, (int)sealed_len};
     const int formats[4] = {0, 0, 0, 1};
     return fa_db_exec_params(db, arena, "oauth_complete", 4, values, lengths, formats, err)
@@ -254,8 +270,8 @@ static void fa_explain_or_replay(fa_db_t *db, fa_arena_t *arena, const fa_servic
                                  fa_arena_sprintf(arena, "%d", FA_OAUTH_REPLAY_WINDOW_SECONDS)};
         PGresult *r = fa_db_exec(db, arena, "oauth_inspect", 2, values, &err);
         if (!r) {
-            fa_fail(arena, cfg, out, err.status == FA_ERR_UNAVAILABLE ? "service_unavailable"
-                                                                       : "server_error");
+            fa_fail(arena, cfg, out,
+                    err.status == FA_ERR_UNAVAILABLE ? "service_unavailable" : "server_error");
             return;
         }
         if (PQntuples(r) != 1) {
@@ -288,8 +304,8 @@ static void fa_explain_or_replay(fa_db_t *db, fa_arena_t *arena, const fa_servic
             uint8_t *sealed, *plain;
             size_t sealed_len, plain_len;
             bool ok = fa_bytea(r, "session_token_enc", arena, &sealed, &sealed_len) &&
-                      fa_keyring_open(&ring, arena, fa_aad(arena, identifier), sealed, sealed_len,
-                                      &plain, &plain_len);
+                      fa_keyring_open(&ring, arena, fa_aad_session(arena, identifier), sealed,
+                                      sealed_len, &plain, &plain_len);
             fa_keyring_clear(&ring);
             uint8_t hash[FA_SHA256_LEN];
             fa_session_t session;
@@ -427,7 +443,7 @@ void fa_oauth_callback(fa_db_t *db, fa_arena_t *arena, const fa_services_t *serv
     uint8_t *sealed, *verifier;
     size_t sealed_len, verifier_len;
     if (!fa_bytea(r, "code_verifier_enc", arena, &sealed, &sealed_len) ||
-        !fa_keyring_open(&services->token_ring, arena, fa_aad(arena, identifier), sealed,
+        !fa_keyring_open(&services->token_ring, arena, fa_aad_verifier(arena, identifier), sealed,
                          sealed_len, &verifier, &verifier_len)) {
         fa_record_failure(db, arena, identifier, "server_error", in);
         fa_fail(arena, cfg, out, "server_error");

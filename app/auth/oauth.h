@@ -57,6 +57,13 @@ typedef struct {
 
 void fa_oauth_register_statements(void);
 
+/* Columns of a verification row sealed at rest, named in their aad. */
+#define FA_OAUTH_AAD_CODE_VERIFIER "code_verifier"
+#define FA_OAUTH_AAD_SESSION_TOKEN "session_token"
+/* "verification:<identifier>:<column>": the aad that binds a sealed value to
+ * its row and column (public so a test can show the columns cannot swap). */
+const char *fa_oauth_aad(fa_arena_t *arena, const char *identifier, const char *column);
+
 const char *fa_oauth_binding_cookie_name(const fa_config_t *cfg);
 
 /* The sign-in page's URL for authError=github_rate_limited, with
