@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin/reseal.h"
+
 static const fa_db_statement_t fa_check_statements[] = {
     {"check_schema_version", "SELECT coalesce(max(version), 0) AS n FROM schema_migrations", 0},
     {"check_index_without_session",
@@ -93,5 +95,40 @@ int fa_admin_check_run(const fa_config_t *cfg, fa_db_t *db, fa_arena_t *arena, F
     fa_check_line(out, keys >= 0 && keys <= 1, "current signing keys",
                   fa_arena_sprintf(arena, "%lld", keys));
     failures += (admins < 0) + (keys < 0 || keys > 1);
+    failures += fa_admin_check_sealed(cfg, db, arena, out);
     return failures;
+}
+
+int fa_admin_check_sealed(const fa_config_t *cfg, fa_db_t *db, fa_arena_t *arena, FILE *out)
+{
+    fa_reseal_counts_t counts;
+    fa_error_t err;
+    if (fa_reseal_count(cfg, db, arena, &counts, &err) != FA_OK) {
+        fa_check_line(out, false, "sealed values", err.message);
+        return 1;
+    }
+    /* Positions, never values: the operator knows which secret is which. */
+    fa_check_line(
+        out, true, "secret 1 of FOUNDRY_AUTH_SECRET",
+        fa_arena_sprintf(arena, "%lld sealed value(s); it seals new values", counts.by_secret[0]));
+    for (size_t i = 1; i < cfg->secret_count; i++) {
+        const char *name = fa_arena_sprintf(arena, "secret %zu of FOUNDRY_AUTH_SECRET", i + 1);
+        const char *verdict = fa_reseal_droppable(&counts, i)
+                                  ? "it can be dropped"
+                                  : "still needed; run `foundry-auth keys reseal`";
+        fa_check_line(
+            out, true, name,
+            fa_arena_sprintf(arena, "%lld sealed value(s); %s", counts.by_secret[i], verdict));
+    }
+    fa_check_line(out, true, "sealed values without a key id",
+                  fa_arena_sprintf(arena,
+                                   "%lld (written before key ids: any secret may be needed "
+                                   "until `keys reseal` rewrites them)",
+                                   counts.legacy));
+    /* Not a fault of this database: such values belong to a secret that was
+     * dropped (or an instance run with other secrets); their owners sign in
+     * again. Reported so nobody drops a secret believing nothing used it. */
+    fa_check_line(out, true, "sealed values no configured secret opens",
+                  fa_arena_sprintf(arena, "%lld", counts.unknown));
+    return 0;
 }

@@ -13,4 +13,10 @@ void fa_admin_check_register_statements(void);
 
 int fa_admin_check_run(const fa_config_t *cfg, fa_db_t *db, fa_arena_t *arena, FILE *out);
 
+/* The sealed-values part alone (also printed by `keys reseal`): per configured
+ * secret, by position only, how many stored values still need it and whether
+ * it can be dropped. Returns the number of failures (a count it could not
+ * read). */
+int fa_admin_check_sealed(const fa_config_t *cfg, fa_db_t *db, fa_arena_t *arena, FILE *out);
+
 #endif

@@ -68,13 +68,18 @@ fa_http_response_t *fa_id_post_json(const char *path, const char *bearer, const 
 
 void fa_id_cli(fa_run_result_t *res, const char *const *args)
 {
+    fa_id_cli_with(res, args, NULL);
+}
+
+void fa_id_cli_with(fa_run_result_t *res, const char *const *args, const char *const *overrides)
+{
     char *argv[16];
     size_t n = 0;
     argv[n++] = (char *)fa_env("FA_TEST_BIN");
     for (size_t i = 0; args[i] && n < 15; i++)
         argv[n++] = (char *)args[i];
     argv[n] = NULL;
-    char **envp = fa_envfile_environ(NULL);
+    char **envp = fa_envfile_environ(overrides);
     fa_run(argv, envp, 30000, res);
     fa_strv_free(envp);
 }

@@ -38,6 +38,9 @@ fa_http_response_t *fa_id_post_json(const char *path, const char *bearer, const 
 
 /* FA_TEST_BIN with args (NULL-terminated) in the service's environment. */
 void fa_id_cli(fa_run_result_t *res, const char *const *args);
+/* The same with overrides of that environment ("NAME=value", or "NAME" to
+ * unset; NULL-terminated), as fa_instance_start takes them. */
+void fa_id_cli_with(fa_run_result_t *res, const char *const *args, const char *const *overrides);
 
 /* FOUNDRY_AUTH_SECRET of the running service split on ','; returns count. */
 size_t fa_id_service_secrets(char *out[4]);

@@ -7,12 +7,16 @@
  *   - FOUNDRY_COOKIE_CACHE_MAX_AGE on: verify answers from the cache cookie
  *     without a single database statement (pg_stat_activity of the
  *     instance's own connection proves it), and a revoked session still
- *     cannot perform a mutation. */
+ *     cannot perform a mutation;
+ *   - `keys reseal` moves every sealed value under the first secret, after
+ *     which `admin check` says the old one can be dropped and an instance
+ *     without it still opens the GitHub token. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/base64url.h"
+#include "crypto/kdf.h"
 #include "crypto/signed_token.h"
 #include "harness.h"
 #include "identity_helpers.h"
@@ -233,6 +237,166 @@ static void test_readyz_without_signing_key(void)
     fa_http_response_free(r);
     fa_instance_stop(&in);
     free(secret_env), free(random), free(db_env), free(db);
+/* ---- resealing after a rotation (issue 13) ------------------------------- */
+
+/* The line of `out` that starts after "ok   " / "FAIL " with name, or NULL. */
+static char *fa_check_output_line(const char *out, const char *name)
+{
+    char *needle = fa_xasprintf(" %s: ", name);
+    const char *at = strstr(out, needle);
+    free(needle);
+    if (!at)
+        return NULL;
+    while (at > out && at[-1] != '\n')
+        at--;
+    return strndup(at, strcspn(at, "\n"));
+}
+
+static char *fa_cli_secrets(const char *const *args, const char *secrets, int *rc)
+{
+    char *env = fa_xasprintf("FOUNDRY_AUTH_SECRET=%s", secrets);
+    const char *overrides[] = {env, "BETTER_AUTH_SECRET", NULL};
+    fa_run_result_t res;
+    fa_id_cli_with(&res, args, overrides);
+    *rc = res.exit_code;
+    char *out = fa_xasprintf("%s%s", res.out, res.err);
+    fa_run_result_free(&res);
+    free(env);
+    return out;
+}
+
+/* The same session (its token part, hence its database row) signed with
+ * another secret: what a client of an instance with only that secret would
+ * hold had the session been created there. Sessions are signed, not sealed,
+ * so this is the one thing resealing does not carry over. */
+static char *fa_resign_session(const char *session, const char *secret)
+{
+    uint8_t key[32], mac[32];
+    char sig[64];
+    fa_kdf_derive(secret, strlen(secret), FA_KDF_LABEL_SESSION_TOKEN, key, sizeof(key));
+    fa_hmac_sha256(key, sizeof(key), session, FA_SIGNED_TOKEN_TOKEN_LEN, mac);
+    fa_base64url_encode(mac, sizeof(mac), sig, sizeof(sig));
+    return fa_xasprintf("%.*s.%s", FA_SIGNED_TOKEN_TOKEN_LEN, session, sig);
+}
+
+/* Stars the starter repo as u through an instance with only secret "B": it
+ * needs u's GitHub token, sealed at sign-in, so it answers 200 only when B
+ * opens that token. */
+static long fa_star_with_only(const char *secret, const fa_id_user_t *u, char **body)
+{
+    char *env = fa_xasprintf("FOUNDRY_AUTH_SECRET=%s", secret);
+    const char *overrides[] = {env, "BETTER_AUTH_SECRET", NULL};
+    fa_instance_t in;
+    long status = -1;
+    *body = NULL;
+    if (fa_instance_start(&in, "b-only", overrides)) {
+        char *session = fa_resign_session(u->session, secret);
+        fa_seen_token(session);
+        char *cookie = fa_xasprintf("%s=%s", fa_session_cookie_name(), session);
+        free(session);
+        char *origin = fa_origin();
+        fa_fcgi_request_t star = {.method = "POST",
+                                  .path = "/v1/app/onboarding/starter-repo/star",
+                                  .cookie = cookie,
+                                  .origin = origin,
+                                  .body = "{}"};
+        fa_http_response_t *r = fa_instance_request(&in, &star);
+        status = r->status;
+        *body = fa_xstrdup(r->body);
+        fa_http_response_free(r);
+        free(origin), free(cookie);
+    } else {
+        *body = fa_xasprintf("instance did not start (log %s)", in.log);
+    }
+    fa_instance_stop(&in);
+    free(env);
+    return status;
+}
+
+static void fa_relax_scopes(bool relax)
+{
+    /* Starring needs public_repo, which the default test scopes lack. */
+    fa_http_response_t *r = fa_emulator_post("config", relax ? "{\"enforceScopes\":false}"
+                                                             : "{\"enforceScopes\":true}");
+    FA_CHECK(r->status == 200, "emulator config: %ld %s", r->status, r->body);
+    fa_http_response_free(r);
+}
+
+/* Sign in under "A"; with "B,A" admin check says A is still needed; `keys
+ * reseal` moves everything under B; admin check then says A can go, and an
+ * instance with only "B" opens the GitHub token, which it could not before
+ * the reseal. Everything is resealed back under A for the running service. */
+static void test_reseal_after_rotation(void)
+{
+    char *old_secrets[4];
+    size_t n = fa_id_service_secrets(old_secrets);
+    FA_CHECK_FATAL(n >= 1, "cannot read FOUNDRY_AUTH_SECRET from the service env");
+    const char *a = old_secrets[0];
+    char *random = fa_random_b64url();
+    char *b = fa_xasprintf("reseal-b-%s", random);
+    char *b_a = fa_xasprintf("%s,%s", b, a), *a_b = fa_xasprintf("%s,%s", a, b);
+    fa_id_user_t u;
+    fa_id_user_new(&u, "reseal");
+    FA_CHECK_FATAL(fa_sql_int("SELECT count(*) FROM accounts WHERE user_id = $1 "
+                              "AND access_token_enc IS NOT NULL",
+                              u.id_text, NULL) == 1,
+                   "no sealed GitHub token for %s", u.login);
+    fa_relax_scopes(true);
+
+    int rc;
+    const char *check[] = {"admin", "check", NULL};
+    const char *reseal[] = {"keys", "reseal", NULL};
+    char *out = fa_cli_secrets(check, b_a, &rc);
+    char *line = fa_check_output_line(out, "secret 2 of FOUNDRY_AUTH_SECRET");
+    FA_CHECK(line && strstr(line, "still needed") && !strstr(line, " 0 sealed"),
+             "admin check with B,A before reseal: %s", out);
+    FA_CHECK(strstr(out, a) == NULL && strstr(out, b) == NULL, "admin check printed a secret");
+    free(line), free(out);
+
+    /* Control: without the reseal, "B" alone cannot open the token. */
+    char *body;
+    long status = fa_star_with_only(b, &u, &body);
+    FA_CHECK(status == 502 && strstr(body, "github_failed"),
+             "star through a B-only instance before reseal: %ld %s", status, body);
+    free(body);
+
+    out = fa_cli_secrets(reseal, b_a, &rc);
+    FA_CHECK(rc == 0 && strstr(out, "resealed\t") && !strstr(out, "resealed\t0\n"),
+             "keys reseal with B,A: exit %d: %s", rc, out);
+    line = fa_check_output_line(out, "secret 2 of FOUNDRY_AUTH_SECRET");
+    FA_CHECK(line && strstr(line, ": 0 sealed value(s); it can be dropped"),
+             "keys reseal's report: %s", out);
+    free(line), free(out);
+    /* Idempotent: a second run rewrites nothing. */
+    out = fa_cli_secrets(reseal, b_a, &rc);
+    FA_CHECK(rc == 0 && strstr(out, "resealed\t0\n"), "second keys reseal: exit %d: %s", rc, out);
+    free(out);
+    out = fa_cli_secrets(check, b_a, &rc);
+    line = fa_check_output_line(out, "secret 2 of FOUNDRY_AUTH_SECRET");
+    FA_CHECK(line && strstr(line, ": 0 sealed value(s); it can be dropped"),
+             "admin check with B,A after reseal: %s", out);
+    free(line), free(out);
+
+    status = fa_star_with_only(b, &u, &body);
+    FA_CHECK(status == 200 && strstr(body, "starred"),
+             "star through a B-only instance after reseal: %ld %s", status, body);
+    free(body);
+
+    /* Back under A, which the running service (and later suites) use. */
+    out = fa_cli_secrets(reseal, a_b, &rc);
+    FA_CHECK(rc == 0, "keys reseal back under A: exit %d: %s", rc, out);
+    free(out);
+    out = fa_cli_secrets(check, a_b, &rc);
+    line = fa_check_output_line(out, "secret 2 of FOUNDRY_AUTH_SECRET");
+    FA_CHECK(line && strstr(line, ": 0 sealed value(s); it can be dropped"),
+             "admin check with A,B after resealing back: %s", out);
+    free(line), free(out);
+    fa_relax_scopes(false);
+
+    fa_id_user_free(&u);
+    free(a_b), free(b_a), free(b), free(random);
+    for (size_t i = 0; i < n; i++)
+        free(old_secrets[i]);
 }
 
 /* ---- the cookie cache ---------------------------------------------------- */
@@ -385,6 +549,8 @@ void fa_register_secrets_suite(void)
     fa_test_add(s, "the secret that sealed the signing key dropped: a new key signs",
                 test_secret_dropped_signing_key);
     fa_test_add(s, "readyz: no usable signing key", test_readyz_without_signing_key);
+    fa_test_add(s, "keys reseal: after it admin check says the old secret can go",
+                test_reseal_after_rotation);
     fa_test_add(s, "cookie cache off by default", test_cookie_cache_off_by_default);
     fa_test_add(s, "cookie cache: no database within max-age, mutations still checked",
                 test_cookie_cache);
