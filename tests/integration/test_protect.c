@@ -44,6 +44,10 @@ static int fa_start_echo(void)
     return port;
 }
 
+static int fa_protect_cleanup(void);
+
+/* CUnit skips a suite's cleanup when its init fails: a failed init cleans up
+ * itself, or the echo upstream outlives the run. */
 static int fa_protect_init(void)
 {
     fa_dir = fa_xasprintf("%s/protect-echo-%d", fa_env("FA_TEST_TMP"), (int)getpid());
@@ -51,6 +55,7 @@ static int fa_protect_init(void)
     int echo_port = fa_start_echo();
     if (echo_port <= 0) {
         fprintf(stderr, "protect suite: the echo upstream did not start (%s/echo.log)\n", fa_dir);
+        fa_protect_cleanup();
         return 1;
     }
     /* The shipped locations snippet plus one protected location, exactly as
@@ -67,6 +72,8 @@ static int fa_protect_init(void)
         "    include snippets/foundry-auth-protect-maps.conf;",
         server);
     free(server);
+    if (!up)
+        fa_protect_cleanup();
     return up ? 0 : 1;
 }
 
