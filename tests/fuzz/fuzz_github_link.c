@@ -21,16 +21,7 @@
 #include "github/client.h"
 #include "github/link_header.h"
 #include "github/responses.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);          \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "fuzz_check.h"
 
 static const char *const BASES[] = {"https://api.github.com", "http://127.0.0.1:8080/api/v3"};
 

@@ -20,17 +20,9 @@
 #include "crypto/base64url.h"
 #include "crypto/kdf.h"
 #include "crypto/signed_token.h"
+#include "fuzz_check.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);          \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 #define SECRET_A "k7Qz-9vLmP2xR4tW8yB1nC6dF3gH5jK0aS2eU7iO9pZ"
 #define SECRET_B "Zp9Oi7Ue2Sa0Kj5Hg3Fd6Cn1By8Wt4Rx2PmL9v-zQ7k"

@@ -15,16 +15,7 @@
 #include <string.h>
 
 #include "http/request.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);          \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "fuzz_check.h"
 
 /* Reference: decode each sequence to a code point, then apply the rules. */
 static bool reference_utf8_valid(const unsigned char *s, size_t len)
