@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin/cli.h"
+#include "cli/admin.h"
 #include "core/config.h"
 #include "core/log.h"
-#include "jobs/worker.h"
+#include "server/jobs_worker.h"
 #include "server/master.h"
 
 typedef int (*fa_command_fn)(const fa_config_t *cfg, int argc, char **argv);

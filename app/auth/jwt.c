@@ -11,7 +11,7 @@
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "auth/session.h"
-#include "http/json_text.h"
+#include "core/json_text.h"
 #include "http/request.h"
 
 /* ---- Ed25519 ----------------------------------------------------------- */

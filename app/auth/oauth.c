@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "auth/audit.h"
-#include "auth/github_limit.h"
+#include "github/limit.h"
 #include "auth/return_to.h"
 #include "auth/session.h"
 #include "auth/signin.h"

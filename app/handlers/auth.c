@@ -5,13 +5,13 @@
 #include <string.h>
 
 #include "auth/audit.h"
-#include "auth/github_limit.h"
+#include "github/limit.h"
 #include "auth/oauth.h"
 #include "auth/signin.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "handlers/authn.h"
-#include "http/json_text.h"
+#include "core/json_text.h"
 #include "server/services.h"
 
 static const fa_services_t *fa_services(const fa_ctx_t *ctx)

@@ -17,7 +17,7 @@
 #include "auth/return_to.h"
 #include "auth/tokens.h"
 #include "handlers/authn.h"
-#include "http/json_text.h"
+#include "core/json_text.h"
 #include "server/services.h"
 
 static fa_signing_keys_cache_t *fa_jwt_keys(fa_ctx_t *ctx)

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/github_limit.h"
-#include "auth/github_token.h"
+#include "github/limit.h"
+#include "github/token.h"
 #include "core/log.h"
 #include "server/services.h"
 

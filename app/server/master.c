@@ -16,8 +16,8 @@
 #include "core/metrics.h"
 #include "handlers/routes.h"
 #include "http/fcgi.h"
-#include "server/privileges.h"
-#include "server/worker.h"
+#include "core/privileges.h"
+#include "server/request_worker.h"
 
 #define FA_MAX_WORKERS 64
 #define FA_RESTART_BACKOFF_MAX_MS 5000

@@ -5,8 +5,8 @@
 
 #include <string.h>
 
-#include "auth/github_limit.h"
-#include "auth/github_token.h"
+#include "github/limit.h"
+#include "github/token.h"
 
 #define FA_ISO(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 #define FA_STARTER_REPO_JSON                                                                       \

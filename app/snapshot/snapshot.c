@@ -2,7 +2,7 @@
  * (every row is reached through this token hash's session). */
 #include "snapshot/snapshot.h"
 
-#include "http/json_text.h"
+#include "core/json_text.h"
 
 #include <jansson.h>
 #include <stdlib.h>

@@ -30,7 +30,7 @@
 #include "core/metrics.h"
 #include "handlers/routes.h"
 #include "server/services.h"
-#include "server/worker.h"
+#include "server/request_worker.h"
 #include "fuzz_check.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -14,7 +14,7 @@
 #include "core/metrics.h"
 #include "handlers/routes.h"
 #include "server/services.h"
-#include "server/worker.h"
+#include "server/request_worker.h"
 
 static fa_config_t cfg;
 static fa_worker_t worker;

@@ -1,7 +1,7 @@
 /* Owns: deleting expired rows, and erasing sealed values that outlived their
  * use. Never: deletes a live session (the batch is chosen by expires_at <
  * now() inside the deleting statement itself). */
-#include "jobs/gc.h"
+#include "admin/gc.h"
 
 #include <stdio.h>
 #include <stdlib.h>

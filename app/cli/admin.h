@@ -3,8 +3,8 @@
  * errors on stderr, and exits 0 on success, 1 when the operation failed or
  * a check found a problem, 2 on a usage error. A new admin token is printed
  * exactly once, on stdout, and nowhere else. */
-#ifndef FA_ADMIN_CLI_H
-#define FA_ADMIN_CLI_H
+#ifndef FA_CLI_ADMIN_H
+#define FA_CLI_ADMIN_H
 
 #include "core/config.h"
 

@@ -1,5 +1,5 @@
 /* Owns: the stop flag and the self-pipe. Never: does work in a handler. */
-#include "server/stop_signal.h"
+#include "core/stop_signal.h"
 
 #include <errno.h>
 #include <fcntl.h>

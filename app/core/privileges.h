@@ -1,8 +1,8 @@
 /* Dropping what a long-running process does not need: root (to
  * FOUNDRY_AUTH_USER), core dumps and ptrace access (a core or a debugger
  * attached by the same user would see keys and tokens). */
-#ifndef FA_SERVER_PRIVILEGES_H
-#define FA_SERVER_PRIVILEGES_H
+#ifndef FA_CORE_PRIVILEGES_H
+#define FA_CORE_PRIVILEGES_H
 
 #include <stdbool.h>
 

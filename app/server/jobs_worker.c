@@ -1,7 +1,7 @@
 /* Owns: the job process's loop (connection, LISTEN, waiting, signals,
  * housekeeping cadence). Never: shares its connection with another process,
  * or stops in the middle of a job (a stop is noticed between jobs). */
-#include "jobs/worker.h"
+#include "server/jobs_worker.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -10,12 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auth/github_limit.h"
-#include "auth/github_token.h"
+#include "github/limit.h"
+#include "github/token.h"
 #include "core/log.h"
-#include "server/privileges.h"
-#include "server/stop_signal.h"
-#include "jobs/gc.h"
+#include "core/privileges.h"
+#include "core/stop_signal.h"
+#include "admin/gc.h"
 #include "jobs/org_sync.h"
 #include "jobs/queue.h"
 #include "jobs/runner.h"

@@ -1,11 +1,11 @@
 /* Owns: writing JSON values into a buffer without a document tree. Never:
  * escapes a string itself (jansson does) or copies in unchecked text. */
-#include "http/json_text.h"
+#include "core/json_text.h"
 
 #include <jansson.h>
 
 #include "core/timefmt.h"
-#include "http/request.h"
+#include "core/str.h"
 
 /* True when s is valid UTF-8 with nothing JSON must escape (quote,
  * backslash, control characters): then its bytes are already the string's

@@ -13,8 +13,8 @@
  * met before /user answered. Waiting out one user's exhausted limit for
  * everyone costs at most that limit's remaining time; calling on and being
  * banned costs every user the service. */
-#ifndef FA_AUTH_GITHUB_LIMIT_H
-#define FA_AUTH_GITHUB_LIMIT_H
+#ifndef FA_GITHUB_LIMIT_H
+#define FA_GITHUB_LIMIT_H
 
 #include "db/db.h"
 #include "github/client.h"

@@ -1,7 +1,7 @@
 /* A worker process: one accept loop, one database connection, one arena.
  * Runs until SIGTERM/SIGINT, finishing the request in flight first. */
-#ifndef FA_SERVER_WORKER_H
-#define FA_SERVER_WORKER_H
+#ifndef FA_SERVER_REQUEST_WORKER_H
+#define FA_SERVER_REQUEST_WORKER_H
 
 #include "core/config.h"
 #include "server/context.h"

@@ -2,8 +2,8 @@
  * hot paths (the snapshot, the session), where building a jansson tree per
  * request was a large share of the CPU. Keys and punctuation are ours;
  * strings are escaped by jansson; fragments are JSON PostgreSQL rendered. */
-#ifndef FA_HTTP_JSON_TEXT_H
-#define FA_HTTP_JSON_TEXT_H
+#ifndef FA_CORE_JSON_TEXT_H
+#define FA_CORE_JSON_TEXT_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -5,8 +5,8 @@
  * FOUNDRY_JOBS_GC_SECONDS (and once at start). SIGTERM/SIGINT: the job in
  * flight finishes, then the process exits 0. Any number of these processes
  * may run against one database. */
-#ifndef FA_JOBS_WORKER_H
-#define FA_JOBS_WORKER_H
+#ifndef FA_SERVER_JOBS_WORKER_H
+#define FA_SERVER_JOBS_WORKER_H
 
 #include "core/config.h"
 

@@ -1,6 +1,6 @@
 /* Owns: the github_rate_limits table. Never: lets a database failure turn
  * into a call GitHub asked us not to make without saying so in the log. */
-#include "auth/github_limit.h"
+#include "github/limit.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * auth/admin_token.h, auth/signing_keys.h, admin/check.h, jobs/gc.h), the
  * same code the HTTP API runs. Never: prints a token anywhere but stdout,
  * once. */
-#include "admin/cli.h"
+#include "cli/admin.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -18,7 +18,7 @@
 #include "auth/session.h"
 #include "auth/signing_keys.h"
 #include "crypto/kdf.h"
-#include "jobs/gc.h"
+#include "admin/gc.h"
 
 typedef struct {
     const fa_config_t *cfg;

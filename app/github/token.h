@@ -4,8 +4,8 @@
  * Used by background work (org sync) and the starter-repo star. Never: a
  * token in SQL text, a log line or an error; decrypted tokens live in the
  * caller's arena and are wiped when it is reset. */
-#ifndef FA_AUTH_GITHUB_TOKEN_H
-#define FA_AUTH_GITHUB_TOKEN_H
+#ifndef FA_GITHUB_TOKEN_H
+#define FA_GITHUB_TOKEN_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
 /* SIGTERM/SIGINT for long-running loops (FastCGI workers, the job process):
  * the handler only sets a flag and writes to a pipe, so a loop blocked in
  * poll() wakes at once while work in flight runs to its end (SA_RESTART). */
-#ifndef FA_SERVER_STOP_SIGNAL_H
-#define FA_SERVER_STOP_SIGNAL_H
+#ifndef FA_CORE_STOP_SIGNAL_H
+#define FA_CORE_STOP_SIGNAL_H
 
 #include <stdbool.h>
 

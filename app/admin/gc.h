@@ -10,8 +10,8 @@
  *   finished jobs (done, failed, dead) untouched for 7 days.
  * Run periodically by `foundry-auth jobs` and on demand by the admin gc
  * command. */
-#ifndef FA_JOBS_GC_H
-#define FA_JOBS_GC_H
+#ifndef FA_ADMIN_GC_H
+#define FA_ADMIN_GC_H
 
 #include "db/db.h"
 

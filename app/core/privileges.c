@@ -1,6 +1,6 @@
 /* Owns: giving up root, core dumps and dumpability. Never: keeps a way back
  * (setuid(0) must fail afterwards, and no_new_privs blocks setuid binaries). */
-#include "server/privileges.h"
+#include "core/privileges.h"
 
 #include <errno.h>
 #include <grp.h>

@@ -1,7 +1,7 @@
 /* Owns: a worker's loop and the dispatch of one request: parse, request id,
  * route, handler, response, log line, metrics. Never: lets anything of one
  * request reach the next (the arena is reset and the context rebuilt). */
-#include "server/worker.h"
+#include "server/request_worker.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,9 +17,9 @@
 #include "handlers/authn.h"
 #include "handlers/routes.h"
 #include "http/fcgi.h"
-#include "server/privileges.h"
+#include "core/privileges.h"
 #include "server/services.h"
-#include "server/stop_signal.h"
+#include "core/stop_signal.h"
 
 static double fa_monotonic(void)
 {

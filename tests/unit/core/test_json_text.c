@@ -2,8 +2,8 @@
  * read back, through jansson's parser, as exactly what went in. */
 #include <jansson.h>
 
-#include "http/json_text.h"
-#include "http_test.h"
+#include "core/json_text.h"
+#include "../http/http_test.h"
 
 static char *text(fa_buf_t *b)
 {

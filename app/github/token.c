@@ -1,6 +1,6 @@
 /* Owns: reading and re-sealing accounts' GitHub tokens after sign-in (sign-in
  * itself writes them in auth/signin.c with the same aad). */
-#include "auth/github_token.h"
+#include "github/token.h"
 
 #include <string.h>
 
