@@ -10,7 +10,7 @@
 
 #include "auth/audit.h"
 #include "auth/session.h"
-#include "http/request.h"
+#include "core/str.h"
 
 #define FA_ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 

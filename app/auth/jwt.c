@@ -12,7 +12,7 @@
 #include "crypto/random.h"
 #include "auth/session.h"
 #include "core/json_text.h"
-#include "http/request.h"
+#include "core/str.h"
 
 /* ---- Ed25519 ----------------------------------------------------------- */
 

@@ -20,7 +20,7 @@
 
 #include "core/str.h"
 #include "db/db.h"
-#include "server/services.h"
+#include "services/services.h"
 
 #define FA_OAUTH_TTL_SECONDS 600
 /* How long after the first callback completed a duplicate from the same

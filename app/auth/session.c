@@ -8,7 +8,6 @@
 
 #include "core/timefmt.h"
 #include "crypto/random.h"
-#include "http/request.h"
 
 #define FA_ISO(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 

@@ -8,7 +8,7 @@
 
 #include "auth/session.h"
 #include "github/client.h"
-#include "server/services.h"
+#include "services/services.h"
 
 /* Extra work inside the same transaction once the session exists (the OAuth
  * flow marks its verification row completed here). */

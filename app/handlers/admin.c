@@ -14,7 +14,7 @@
 #include "auth/admin_token.h"
 #include "auth/session.h"
 #include "core/metrics.h"
-#include "server/services.h"
+#include "services/services.h"
 
 typedef void (*fa_admin_action_fn)(fa_ctx_t *ctx);
 

@@ -4,7 +4,7 @@
 #ifndef FA_HANDLERS_ADMIN_H
 #define FA_HANDLERS_ADMIN_H
 
-#include "server/context.h"
+#include "handlers/context.h"
 
 void fa_handle_admin_token_rotate(fa_ctx_t *ctx);        /* POST /v1/admin/token/rotate */
 void fa_handle_admin_users_search(fa_ctx_t *ctx);        /* GET /v1/admin/users?query= */

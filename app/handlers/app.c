@@ -8,7 +8,7 @@
 #include "auth/audit.h"
 #include "handlers/authn.h"
 #include "jobs/org_sync.h"
-#include "server/services.h"
+#include "services/services.h"
 #include "snapshot/onboarding.h"
 #include "snapshot/selection.h"
 #include "snapshot/snapshot.h"
@@ -46,7 +46,7 @@ void fa_handle_snapshot(fa_ctx_t *ctx)
         return;
     }
     if (!snap.signed_in) {
-        const char *doc = ctx->worker->services->signed_out_snapshot;
+        const char *doc = ctx->worker->signed_out_snapshot;
         fa_response_json_raw(ctx->res, 200, doc, strlen(doc));
         return;
     }

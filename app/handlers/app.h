@@ -2,7 +2,7 @@
 #ifndef FA_HANDLERS_APP_H
 #define FA_HANDLERS_APP_H
 
-#include "server/context.h"
+#include "handlers/context.h"
 
 void fa_handle_snapshot(fa_ctx_t *ctx);
 void fa_handle_org_select(fa_ctx_t *ctx);

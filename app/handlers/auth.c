@@ -12,7 +12,7 @@
 #include "core/metrics.h"
 #include "handlers/authn.h"
 #include "core/json_text.h"
-#include "server/services.h"
+#include "services/services.h"
 
 static const fa_services_t *fa_services(const fa_ctx_t *ctx)
 {

@@ -2,7 +2,7 @@
 #ifndef FA_HANDLERS_AUTH_H
 #define FA_HANDLERS_AUTH_H
 
-#include "server/context.h"
+#include "handlers/context.h"
 
 void fa_handle_github_start(fa_ctx_t *ctx);
 void fa_handle_github_callback(fa_ctx_t *ctx);

@@ -9,7 +9,7 @@
 
 #include "auth/cookie_cache.h"
 #include "core/log.h"
-#include "server/services.h"
+#include "services/services.h"
 
 typedef enum { FA_CRED_NONE, FA_CRED_COOKIE, FA_CRED_BEARER, FA_CRED_INVALID } fa_cred_kind_t;
 

@@ -23,7 +23,7 @@
 #define FA_HANDLERS_AUTHN_H
 
 #include "auth/session.h"
-#include "server/context.h"
+#include "handlers/context.h"
 
 #define FA_ROUTE_SESSION 0x1u
 #define FA_ROUTE_MUTATION 0x2u

@@ -8,7 +8,7 @@
 #include "auth/signing_keys.h"
 #include "core/metrics.h"
 #include "handlers/routes.h"
-#include "server/services.h"
+#include "services/services.h"
 
 void fa_handle_healthz(fa_ctx_t *ctx)
 {
@@ -23,7 +23,7 @@ static bool fa_readyz_signing_key(fa_ctx_t *ctx)
 {
     const fa_signing_key_t *key;
     fa_error_t err;
-    if (fa_signing_keys_current(&ctx->worker->services->jwt_keys, ctx->db, ctx->arena, &key,
+    if (fa_signing_keys_current(&ctx->worker->jwt_keys, ctx->db, ctx->arena, &key,
                                 &err) == FA_OK)
         return true;
     fa_response_error_status(ctx->res, FA_ERR_UNAVAILABLE, "signing_key_unavailable",

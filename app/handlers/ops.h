@@ -2,7 +2,7 @@
 #ifndef FA_HANDLERS_OPS_H
 #define FA_HANDLERS_OPS_H
 
-#include "server/context.h"
+#include "handlers/context.h"
 
 void fa_handle_healthz(fa_ctx_t *ctx);
 void fa_handle_readyz(fa_ctx_t *ctx);

@@ -18,11 +18,11 @@
 #include "auth/tokens.h"
 #include "handlers/authn.h"
 #include "core/json_text.h"
-#include "server/services.h"
+#include "services/services.h"
 
 static fa_signing_keys_cache_t *fa_jwt_keys(fa_ctx_t *ctx)
 {
-    return &ctx->worker->services->jwt_keys;
+    return &ctx->worker->jwt_keys;
 }
 
 /* A string member, or NULL (absent); *bad when present but not a string or

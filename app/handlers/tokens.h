@@ -3,7 +3,7 @@
 #ifndef FA_HANDLERS_TOKENS_H
 #define FA_HANDLERS_TOKENS_H
 
-#include "server/context.h"
+#include "handlers/context.h"
 
 /* FA_ROUTE_SESSION: {"audience","scope"} -> {"token","tokenType","expiresIn"}. */
 void fa_handle_token_issue(fa_ctx_t *ctx);

@@ -14,7 +14,7 @@
 #include "github/limit.h"
 #include "github/token.h"
 #include "core/log.h"
-#include "server/services.h"
+#include "services/services.h"
 
 static const fa_db_statement_t fa_org_sync_statements[] = {
     {"org_sync_status",

@@ -20,7 +20,7 @@
 #define FA_JOBS_POSTPONE_MAX_S 3600 /* never trust a rate-limit reset further out */
 #define FA_JOBS_REASON_MAX 400      /* bytes of last_error / org_sync_error */
 
-typedef struct fa_services fa_services_t;
+#include "services/services.h"
 
 typedef struct {
     const fa_config_t *config;

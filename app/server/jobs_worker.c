@@ -19,7 +19,7 @@
 #include "jobs/org_sync.h"
 #include "jobs/queue.h"
 #include "jobs/runner.h"
-#include "server/services.h"
+#include "services/services.h"
 
 #define FA_JOBS_RECOVER_MAX_MS 10000 /* lease check cadence (capped by the poll interval) */
 #define FA_JOBS_DOWN_WAIT_MS 1000    /* database down: retry this often */

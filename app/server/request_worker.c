@@ -18,7 +18,7 @@
 #include "handlers/routes.h"
 #include "http/fcgi.h"
 #include "core/privileges.h"
-#include "server/services.h"
+#include "services/services.h"
 #include "core/stop_signal.h"
 
 static double fa_monotonic(void)
@@ -160,7 +160,7 @@ static void fa_worker_check_signing_key(fa_worker_t *w)
 {
     const fa_signing_key_t *key;
     fa_error_t err;
-    if (fa_signing_keys_current(&w->services->jwt_keys, w->db, w->arena, &key, &err) != FA_OK)
+    if (fa_signing_keys_current(&w->jwt_keys, w->db, w->arena, &key, &err) != FA_OK)
         fa_log_warn("worker", "could not check the JWT signing keys at start: %s", err.message);
     fa_arena_reset(w->arena);
 }
@@ -172,13 +172,8 @@ _Noreturn void fa_worker_main(const fa_config_t *config, int listen_fd, int inde
     if (!fa_privileges_drop(config))
         exit(3);
     fa_metrics_bind_slot((size_t)index);
-    fa_worker_t w = {
-        .config = config,
-        .db = fa_db_create(config->database_url),
-        .arena = fa_arena_create(32 * 1024),
-        .index = index,
-    };
-    w.services = fa_services_create(config);
+    fa_worker_t w;
+    fa_worker_open(&w, config, index);
     fa_fcgi_t *f = fa_fcgi_create(listen_fd);
     fa_error_t ignored;
     fa_db_ready(w.db, &ignored); /* connect early; a failure is retried per request */
@@ -200,8 +195,6 @@ _Noreturn void fa_worker_main(const fa_config_t *config, int listen_fd, int inde
         fa_arena_reset(w.arena);
     }
     fa_fcgi_destroy(f);
-    fa_services_destroy(w.services);
-    fa_db_destroy(w.db);
-    fa_arena_destroy(w.arena);
+    fa_worker_close(&w);
     exit(0);
 }

@@ -4,7 +4,7 @@
 #define FA_SERVER_REQUEST_WORKER_H
 
 #include "core/config.h"
-#include "server/context.h"
+#include "handlers/context.h"
 
 /* Never returns: exits 0 after draining, non-zero on a fatal error. */
 _Noreturn void fa_worker_main(const fa_config_t *config, int listen_fd, int index);

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "db/db.h"
-#include "server/services.h"
+#include "services/services.h"
 
 void fa_onboarding_register_statements(void);
 

@@ -29,7 +29,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "handlers/routes.h"
-#include "server/services.h"
+#include "services/services.h"
 #include "server/request_worker.h"
 #include "fuzz_check.h"
 
@@ -73,11 +73,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     CHECK(fa_metrics_init(1, fa_route_count) == 0);
     fa_metrics_bind_slot(0);
     fa_log_init(FA_LOG_ERROR, "serve"); /* keep request lines out of the fuzzer's output */
-    worker.config = &cfg;
-    worker.db = fa_db_create(cfg.database_url);
-    worker.arena = fa_arena_create(32 * 1024);
-    worker.services = fa_services_create(&cfg);
-    worker.index = 0;
+    fa_worker_open(&worker, &cfg, 0);
     verbose = getenv("FUZZ_VERBOSE") != NULL;
     return 0;
 }

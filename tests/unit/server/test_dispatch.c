@@ -13,7 +13,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "handlers/routes.h"
-#include "server/services.h"
+#include "services/services.h"
 #include "server/request_worker.h"
 
 static fa_config_t cfg;
@@ -500,20 +500,14 @@ static int suite_init(void)
         return -1;
     fa_metrics_bind_slot(0);
     fa_log_init(FA_LOG_ERROR, "serve"); /* request lines only where a test reads them */
-    worker.config = &cfg;
-    worker.db = fa_db_create(cfg.database_url);
-    worker.arena = fa_arena_create(32 * 1024);
-    worker.services = fa_services_create(&cfg);
-    worker.index = 0;
+    fa_worker_open(&worker, &cfg, 0);
     return 0;
 }
 
 static int suite_cleanup(void)
 {
     resp_clear();
-    fa_services_destroy(worker.services);
-    fa_db_destroy(worker.db);
-    fa_arena_destroy(worker.arena);
+    fa_worker_close(&worker);
     fa_config_free(&cfg);
     return 0;
 }

@@ -1,12 +1,10 @@
 /* Owns: building and wiping the per-worker domain state. */
-#include "server/services.h"
+#include "services/services.h"
 
 #include <openssl/crypto.h>
 #include <stdlib.h>
 
-#include "auth/admin_token.h"
 #include "crypto/kdf.h"
-#include "snapshot/snapshot.h"
 
 fa_services_t *fa_services_create(const fa_config_t *cfg)
 {
@@ -20,11 +18,11 @@ fa_services_t *fa_services_create(const fa_config_t *cfg)
     fa_keyring_init(&s->token_ring, FA_KDF_LABEL_TOKEN_ENCRYPTION, secrets, cfg->secret_count);
     fa_keyring_init(&s->binding_ring, FA_KDF_LABEL_OAUTH_BROWSER_BINDING, secrets,
                     cfg->secret_count);
-    fa_signing_keys_cache_init(&s->jwt_keys, cfg);
     if (!fa_signing_keys_init_purpose(&s->cache_keys, FA_KDF_LABEL_COOKIE_CACHE, secrets,
                                       cfg->secret_count))
         abort();
-    if (!fa_admin_token_keys_init(&s->admin_keys, secrets, cfg->secret_count))
+    if (!fa_signing_keys_init_purpose(&s->admin_keys, FA_KDF_LABEL_ADMIN_TOKEN, secrets,
+                                      cfg->secret_count))
         abort();
     fa_github_config_t gh = {
         .oauth_url = cfg->github_oauth_url,
@@ -35,7 +33,6 @@ fa_services_t *fa_services_create(const fa_config_t *cfg)
         .connect_timeout_ms = cfg->github_timeout_ms < 2000 ? cfg->github_timeout_ms : 2000,
     };
     s->github = fa_github_create(&gh);
-    s->signed_out_snapshot = fa_snapshot_signed_out(cfg);
     return s;
 }
 
@@ -44,11 +41,9 @@ void fa_services_destroy(fa_services_t *s)
     if (!s)
         return;
     fa_github_destroy(s->github);
-    free(s->signed_out_snapshot);
     fa_signing_keys_clear(&s->session_keys);
     fa_keyring_clear(&s->token_ring);
     fa_keyring_clear(&s->binding_ring);
-    fa_signing_keys_cache_clear(&s->jwt_keys);
     fa_signing_keys_clear(&s->cache_keys);
     fa_signing_keys_clear(&s->admin_keys);
     free(s);
