@@ -109,21 +109,14 @@ char *fa_jws_sign(fa_arena_t *arena, EVP_PKEY *priv, const void *header, size_t 
     return fa_buf_cstr(&buf);
 }
 
-static void fa_json_release(void *json)
-{
-    json_decref(json);
-}
-
 /* A JSON object from decoded bytes; duplicate keys refused (two different
  * readers of one token must not disagree on a claim). */
 static json_t *fa_jws_json(fa_arena_t *arena, const uint8_t *bytes, size_t len)
 {
     if (!fa_utf8_valid((const char *)bytes, len))
         return NULL;
-    json_t *value = json_loadb((const char *)bytes, len, JSON_REJECT_DUPLICATES, NULL);
-    if (!value)
-        return NULL;
-    fa_arena_defer(arena, fa_json_release, value);
+    json_t *value = fa_arena_json(
+        arena, json_loadb((const char *)bytes, len, JSON_REJECT_DUPLICATES, NULL));
     return json_is_object(value) ? value : NULL;
 }
 

@@ -2,6 +2,7 @@
  * or reuses memory without wiping what the last request left in it. */
 #include "core/arena.h"
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,4 +191,16 @@ void fa_arena_defer(fa_arena_t *a, fa_cleanup_fn fn, void *data)
 size_t fa_arena_used(const fa_arena_t *a)
 {
     return a->used;
+}
+
+static void fa_arena_json_release(void *value)
+{
+    json_decref(value);
+}
+
+struct json_t *fa_arena_json(fa_arena_t *arena, struct json_t *value)
+{
+    if (value)
+        fa_arena_defer(arena, fa_arena_json_release, value);
+    return value;
 }

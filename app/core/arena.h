@@ -36,6 +36,12 @@ char *fa_arena_vsprintf(fa_arena_t *arena, const char *fmt, va_list ap);
 /* Calls fn(data) at the next reset or destroy. */
 void fa_arena_defer(fa_arena_t *arena, fa_cleanup_fn fn, void *data);
 
+/* Hands a jansson value to the arena: json_decref runs at the next reset or
+ * destroy. Returns value (NULL passes through), so a caller writes
+ * `json_t *o = fa_arena_json(arena, json_pack(...))` and never releases it. */
+struct json_t;
+struct json_t *fa_arena_json(fa_arena_t *arena, struct json_t *value);
+
 /* Bytes handed out since the last reset (for tests and RSS accounting). */
 size_t fa_arena_used(const fa_arena_t *arena);
 

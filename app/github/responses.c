@@ -38,22 +38,15 @@ bool fa_github_token_valid(const char *token)
     return i == len;
 }
 
-/* Registered with the arena so every early return releases the document. */
-static void decref(void *json)
-{
-    json_decref(json);
-}
-
 /* JSON_REJECT_DUPLICATES: two "access_token" members could be read
  * differently by two parsers; refuse the ambiguity. */
 static json_t *load(fa_arena_t *arena, fa_str_t body, json_type want_type)
 {
     json_error_t jerr;
-    json_t *root = json_loadb(body.ptr ? body.ptr : "", body.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
-        return NULL;
-    fa_arena_defer(arena, decref, root);
-    return json_typeof(root) == want_type ? root : NULL;
+    /* Owned by the arena, so every early return releases the document. */
+    json_t *root = fa_arena_json(
+        arena, json_loadb(body.ptr ? body.ptr : "", body.len, JSON_REJECT_DUPLICATES, &jerr));
+    return root && json_typeof(root) == want_type ? root : NULL;
 }
 
 static char *dup_string(fa_arena_t *arena, const json_t *v)

@@ -4,10 +4,10 @@
 
 #include "handlers/context.h"
 
-void fa_handle_snapshot(fa_ctx_t *ctx);
-void fa_handle_org_select(fa_ctx_t *ctx);
-void fa_handle_org_sync(fa_ctx_t *ctx);
-void fa_handle_starter_repo_star(fa_ctx_t *ctx);
-void fa_handle_starter_repo_skip(fa_ctx_t *ctx);
+fa_status_t fa_handle_snapshot(fa_ctx_t *ctx, fa_error_t *err);
+fa_status_t fa_handle_org_select(fa_ctx_t *ctx, fa_error_t *err);
+fa_status_t fa_handle_org_sync(fa_ctx_t *ctx, fa_error_t *err);
+fa_status_t fa_handle_starter_repo_star(fa_ctx_t *ctx, fa_error_t *err);
+fa_status_t fa_handle_starter_repo_skip(fa_ctx_t *ctx, fa_error_t *err);
 
 #endif

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "handlers/authn.h"
+#include "handlers/reply.h"
 #include "core/json_text.h"
 #include "services/services.h"
 
@@ -59,29 +60,28 @@ static void fa_set_binding_cookie(fa_ctx_t *ctx, const char *value)
 
 static void fa_redirect_sign_in_error(fa_ctx_t *ctx, const char *code)
 {
-    fa_response_redirect(ctx->res, 302,
-                         fa_arena_sprintf(ctx->arena, "%s?authError=%s",
-                                          ctx->config->sign_in_path, code));
+    fa_reply_redirect(ctx, fa_arena_sprintf(ctx->arena, "%s?authError=%s",
+                                            ctx->config->sign_in_path, code));
 }
 
-void fa_handle_github_start(fa_ctx_t *ctx)
+/* A browser route: every outcome, failure included, is a redirect. */
+fa_status_t fa_handle_github_start(fa_ctx_t *ctx, fa_error_t *err)
 {
     fa_oauth_start_result_t started = {0};
-    fa_error_t err;
     fa_str_t binding = fa_single_cookie(ctx, fa_oauth_binding_cookie_name(ctx->config));
     if (fa_oauth_start(ctx->db, ctx->arena, fa_services(ctx), fa_single_query(ctx, "returnTo"),
-                       binding, &started, &err) != FA_OK) {
+                       binding, &started, err) != FA_OK) {
         if (started.retry_after > 0)
-            fa_response_redirect(
-                ctx->res, 302,
-                fa_oauth_rate_limited_location(ctx->arena, ctx->config, started.retry_after));
+            fa_reply_redirect(ctx, fa_oauth_rate_limited_location(ctx->arena, ctx->config,
+                                                                  started.retry_after));
         else
-            fa_redirect_sign_in_error(ctx, err.status == FA_ERR_UNAVAILABLE ? "service_unavailable"
-                                                                            : "server_error");
-        return;
+            fa_redirect_sign_in_error(ctx, err->status == FA_ERR_UNAVAILABLE ? "service_unavailable"
+                                                                             : "server_error");
+        return FA_OK;
     }
     fa_set_binding_cookie(ctx, started.binding_cookie);
-    fa_response_redirect(ctx->res, 302, started.location);
+    fa_reply_redirect(ctx, started.location);
+    return FA_OK;
 }
 
 /* Invariant 8: a speculative prefetch must not spend the single-use code. */
@@ -93,12 +93,12 @@ static bool fa_is_prefetch(const fa_request_t *req)
     return purpose.ptr && memmem(purpose.ptr, purpose.len, "prefetch", 8) != NULL;
 }
 
-void fa_handle_github_callback(fa_ctx_t *ctx)
+fa_status_t fa_handle_github_callback(fa_ctx_t *ctx, fa_error_t *err)
 {
-    if (fa_is_prefetch(ctx->req)) {
-        fa_response_empty(ctx->res, 503);
+    if (fa_is_prefetch(ctx->req)) { /* FA_ROUTE_BARE_ERRORS: no body */
         fa_response_set_header(ctx->res, "Retry-After", "0");
-        return;
+        return fa_error_set(err, FA_ERR_UNAVAILABLE, "prefetch_refused",
+                            "a prefetch does not complete a sign-in", NULL);
     }
     fa_oauth_callback_t in = {
         .code = fa_single_query(ctx, "code"),
@@ -114,7 +114,8 @@ void fa_handle_github_callback(fa_ctx_t *ctx)
         ctx->user_id = out.user_id;
         fa_authn_set_session_cookie(ctx, out.session_cookie, out.session_max_age);
     }
-    fa_response_redirect(ctx->res, 302, out.location);
+    fa_reply_redirect(ctx, out.location);
+    return FA_OK;
 }
 
 /* {"session":{...},"user":{...}}: read on every page load, so written
@@ -144,23 +145,22 @@ static void fa_render_session(fa_ctx_t *ctx, const fa_session_t *s)
     FA_JSON_RAW(&b, ",\"roleLabel\":");
     fa_json_text_string(&b, s->role_label);
     FA_JSON_RAW(&b, "}}");
-    fa_response_json_raw(ctx->res, 200, b.data, b.len);
+    fa_reply_json_text(ctx, b.data, b.len);
 }
 
-void fa_handle_session(fa_ctx_t *ctx)
+fa_status_t fa_handle_session(fa_ctx_t *ctx, fa_error_t *err)
 {
+    (void)err;
     fa_render_session(ctx, fa_authn_session(ctx));
+    return FA_OK;
 }
 
-void fa_handle_sessions_list(fa_ctx_t *ctx)
+fa_status_t fa_handle_sessions_list(fa_ctx_t *ctx, fa_error_t *err)
 {
     fa_session_t *s = fa_authn_session(ctx);
-    fa_error_t err;
-    PGresult *r = fa_session_list(ctx->db, ctx->arena, s->user_id, &err);
-    if (!r) {
-        fa_response_error(ctx->res, &err);
-        return;
-    }
+    PGresult *r = fa_session_list(ctx->db, ctx->arena, s->user_id, err);
+    if (!r)
+        return err->status;
     json_t *list = json_array();
     for (int i = 0; i < PQntuples(r); i++) {
         const char *id = fa_db_value(r, i, "id");
@@ -172,166 +172,142 @@ void fa_handle_sessions_list(fa_ctx_t *ctx)
                             "userAgent", fa_db_value(r, i, "user_agent"), "current",
                             strcmp(id, s->id) == 0));
     }
-    json_t *body = json_pack("{s:o}", "sessions", list);
-    fa_response_json(ctx->res, 200, body);
-    json_decref(body);
+    fa_reply_json(ctx, json_pack("{s:o}", "sessions", list));
+    return FA_OK;
 }
 
-static bool fa_audit_or_fail(fa_ctx_t *ctx, const char *event, const char *session_id,
-                             json_t *detail)
+static fa_status_t fa_audit(fa_ctx_t *ctx, const char *event, const char *session_id,
+                            const json_t *detail, fa_error_t *err)
 {
     fa_session_t *s = fa_authn_session(ctx);
-    fa_error_t err;
-    fa_status_t st = fa_audit_record(ctx->db, ctx->arena, event, s->user_id, session_id, s->login,
-                                     fa_client_ip(ctx), detail, &err);
-    json_decref(detail);
-    if (st != FA_OK)
-        fa_response_error(ctx->res, &err);
-    return st == FA_OK;
+    return fa_audit_record(ctx->db, ctx->arena, event, s->user_id, session_id, s->login,
+                           fa_client_ip(ctx), detail, err);
 }
 
 /* Invariant 1: these run inside the mutation transaction; the response is
  * sent only after it committed (handlers/authn.c). */
-void fa_handle_session_revoke(fa_ctx_t *ctx)
+fa_status_t fa_handle_session_revoke(fa_ctx_t *ctx, fa_error_t *err)
 {
     fa_session_t *s = fa_authn_session(ctx);
-    fa_str_t id = fa_request_route_param(ctx->req, "id");
-    const char *session_id = fa_str_dup(ctx->arena, id);
-    fa_error_t err;
-    if (fa_session_revoke(ctx->db, ctx->arena, s->user_id, session_id, &err) != FA_OK) {
-        fa_response_error(ctx->res, &err);
-        return;
-    }
-    if (!fa_audit_or_fail(ctx, "session_revoked", session_id, NULL))
-        return;
+    const char *session_id = fa_str_dup(ctx->arena, fa_request_route_param(ctx->req, "id"));
+    fa_status_t st = fa_session_revoke(ctx->db, ctx->arena, s->user_id, session_id, err);
+    if (st == FA_OK)
+        st = fa_audit(ctx, "session_revoked", session_id, NULL, err);
+    if (st != FA_OK)
+        return st;
     fa_metrics_inc(FA_METRIC_REVOKE);
     if (strcmp(session_id, s->id) == 0)
         fa_authn_clear_session_cookie(ctx);
-    fa_response_empty(ctx->res, 204);
+    fa_reply_no_content(ctx);
+    return FA_OK;
 }
 
-void fa_handle_sign_out(fa_ctx_t *ctx)
+fa_status_t fa_handle_sign_out(fa_ctx_t *ctx, fa_error_t *err)
 {
     fa_session_t *s = fa_authn_session(ctx);
-    fa_error_t err;
-    if (fa_session_revoke(ctx->db, ctx->arena, s->user_id, s->id, &err) != FA_OK) {
-        fa_response_error(ctx->res, &err);
-        return;
-    }
-    if (!fa_audit_or_fail(ctx, "sign_out", s->id, NULL))
-        return;
+    fa_status_t st = fa_session_revoke(ctx->db, ctx->arena, s->user_id, s->id, err);
+    if (st == FA_OK)
+        st = fa_audit(ctx, "sign_out", s->id, NULL, err);
+    if (st != FA_OK)
+        return st;
     fa_metrics_inc(FA_METRIC_SIGNOUT);
     fa_authn_clear_session_cookie(ctx);
-    fa_response_empty(ctx->res, 204);
+    fa_reply_no_content(ctx);
+    return FA_OK;
 }
 
-void fa_handle_sign_out_all(fa_ctx_t *ctx)
+fa_status_t fa_handle_sign_out_all(fa_ctx_t *ctx, fa_error_t *err)
 {
     fa_session_t *s = fa_authn_session(ctx);
-    fa_error_t err;
     long count = 0;
-    if (fa_session_revoke_all(ctx->db, ctx->arena, s->user_id, &count, &err) != FA_OK) {
-        fa_response_error(ctx->res, &err);
-        return;
-    }
-    if (!fa_audit_or_fail(ctx, "sign_out_all", s->id, json_pack("{s:i}", "sessions", (int)count)))
-        return;
+    fa_status_t st = fa_session_revoke_all(ctx->db, ctx->arena, s->user_id, &count, err);
+    if (st == FA_OK)
+        st = fa_audit(ctx, "sign_out_all", s->id,
+                      fa_arena_json(ctx->arena, json_pack("{s:i}", "sessions", (int)count)), err);
+    if (st != FA_OK)
+        return st;
     fa_metrics_inc(FA_METRIC_SIGNOUT);
     fa_authn_clear_session_cookie(ctx);
-    json_t *body = json_pack("{s:i}", "revoked", (int)count);
-    fa_response_json(ctx->res, 200, body);
-    json_decref(body);
+    fa_reply_json(ctx, json_pack("{s:i}", "revoked", (int)count));
+    return FA_OK;
 }
 
 /* nginx auth_request: 200 with identity headers or 401, never a body, never
  * another status nginx would turn into a 500 — except a database outage,
  * which is an error and not a verdict about the caller. */
-void fa_handle_verify(fa_ctx_t *ctx)
+fa_status_t fa_handle_verify(fa_ctx_t *ctx, fa_error_t *err)
 {
     fa_session_t *s = fa_authn_session(ctx);
-    if (!s) {
-        fa_response_empty(ctx->res, 401);
-        return;
-    }
-    fa_response_empty(ctx->res, 200);
+    if (!s) /* FA_ROUTE_BARE_ERRORS: no body */
+        return fa_error_set(err, FA_ERR_UNAUTHORIZED, "unauthenticated", "no session", NULL);
+    fa_reply_ok_empty(ctx);
     fa_response_set_header(ctx->res, "X-Auth-User-Id", fa_arena_i64(ctx->arena, s->user_id));
     if (s->login)
         fa_response_set_header(ctx->res, "X-Auth-User-Login", s->login);
     fa_response_set_header(ctx->res, "X-Auth-Session-Id", s->id);
+    return FA_OK;
 }
 
 /* GitHub limits us: 503 with Retry-After, the wait GitHub asked for. */
-static void fa_auth_github_limited(fa_ctx_t *ctx, const fa_error_t *err, long wait)
+static fa_status_t fa_auth_github_limited(fa_ctx_t *ctx, fa_error_t *err, long wait)
 {
-    fa_response_error_status(ctx->res, FA_ERR_UNAVAILABLE, err->code, err->message);
     fa_response_set_header(ctx->res, "Retry-After",
                            fa_arena_sprintf(ctx->arena, "%ld", wait < 1 ? 1L : wait));
+    err->status = FA_ERR_UNAVAILABLE;
+    return err->status;
 }
 
 /* Dev mode only: a session from a raw GitHub token, for local tools. */
-void fa_handle_dev_bootstrap(fa_ctx_t *ctx)
+fa_status_t fa_handle_dev_bootstrap(fa_ctx_t *ctx, fa_error_t *err)
 {
-    if (!ctx->config->dev_mode) {
-        fa_response_error_status(ctx->res, FA_ERR_NOT_FOUND, "not_found", "no such endpoint");
-        return;
-    }
+    if (!ctx->config->dev_mode)
+        return fa_error_set(err, FA_ERR_NOT_FOUND, "not_found", "no such endpoint", NULL);
     json_t *body;
-    fa_error_t err;
-    if (fa_request_json(ctx->req, &body, &err) != FA_OK) {
-        fa_response_error(ctx->res, &err);
-        return;
-    }
+    if (fa_request_json(ctx->req, &body, err) != FA_OK)
+        return err->status;
     const char *token = json_string_value(json_object_get(body, "githubToken"));
-    if (!token || !*token || strlen(token) > 255) {
-        fa_response_error_status(ctx->res, FA_ERR_UNPROCESSABLE, "invalid_github_token",
-                                 "githubToken must be a GitHub access token");
-        return;
-    }
+    if (!token || !*token || strlen(token) > 255)
+        return fa_error_set(err, FA_ERR_UNPROCESSABLE, "invalid_github_token",
+                            "githubToken must be a GitHub access token", NULL);
     const fa_services_t *services = fa_services(ctx);
     fa_github_user_t user;
     long wait;
-    if (fa_github_limit_check(ctx->db, ctx->arena, &wait, &err) != FA_OK) {
-        fa_response_error(ctx->res, &err);
-        return;
-    }
+    if (fa_github_limit_check(ctx->db, ctx->arena, &wait, err) != FA_OK)
+        return err->status;
     if (wait > 0) { /* issue 12: no call to GitHub while it limits us */
-        fa_github_limit_refuse(ctx->arena, wait, &err);
-        fa_auth_github_limited(ctx, &err, wait);
-        return;
+        fa_github_limit_refuse(ctx->arena, wait, err);
+        return fa_auth_github_limited(ctx, err, wait);
     }
-    if (fa_github_get_user(services->github, ctx->arena, token, &user, &err) != FA_OK) {
+    if (fa_github_get_user(services->github, ctx->arena, token, &user, err) != FA_OK) {
         /* A refused answer writes nothing; the detail names the field. */
-        fa_log_warn("auth", "dev bootstrap: reading the GitHub user failed: %s (%s)", err.code,
-                    err.detail ? err.detail : "");
-        fa_github_limit_note(ctx->db, ctx->arena, services->github, &err);
-        if (fa_github_limit_is(&err))
-            fa_auth_github_limited(ctx, &err, fa_github_retry_after(services->github));
-        else if (err.code && strcmp(err.code, "github_unauthorized") == 0)
-            fa_response_error_status(ctx->res, FA_ERR_UNAUTHORIZED, "invalid_github_token",
-                                     "GitHub did not accept this token");
-        else
-            fa_response_error(ctx->res, &err);
-        return;
+        fa_log_warn("auth", "dev bootstrap: reading the GitHub user failed: %s (%s)", err->code,
+                    err->detail ? err->detail : "");
+        fa_github_limit_note(ctx->db, ctx->arena, services->github, err);
+        if (fa_github_limit_is(err))
+            return fa_auth_github_limited(ctx, err, fa_github_retry_after(services->github));
+        if (err->code && strcmp(err->code, "github_unauthorized") == 0)
+            return fa_error_set(err, FA_ERR_UNAUTHORIZED, "invalid_github_token",
+                                "GitHub did not accept this token", NULL);
+        return err->status;
     }
     bool verified = false;
     if (!user.email) {
         char *email = NULL;
+        fa_error_t email_err;
         if (fa_github_primary_email(services->github, ctx->arena, token, &email, &verified,
-                                    &err) == FA_OK)
+                                    &email_err) == FA_OK)
             user.email = email;
         else
-            fa_github_limit_note(ctx->db, ctx->arena, services->github, &err);
+            fa_github_limit_note(ctx->db, ctx->arena, services->github, &email_err);
     }
     fa_signin_t signin = {.user = &user, .email_verified = verified, .access_token = token,
                           .ip = fa_client_ip(ctx), .user_agent = fa_user_agent(ctx),
                           .method = "dev_bootstrap"};
     char *client_value;
     fa_session_t session;
-    if (fa_signin_commit(ctx->db, ctx->arena, services, &signin, &client_value, &session, &err) !=
-        FA_OK) {
-        fa_response_error(ctx->res, &err);
-        return;
-    }
+    if (fa_signin_commit(ctx->db, ctx->arena, services, &signin, &client_value, &session, err) !=
+        FA_OK)
+        return err->status;
     session.login = user.login;
     session.name = user.name;
     session.email = user.email;
@@ -339,4 +315,5 @@ void fa_handle_dev_bootstrap(fa_ctx_t *ctx)
     ctx->user_id = session.user_id;
     fa_authn_set_session_cookie(ctx, client_value, session.expires_in);
     fa_render_session(ctx, &session);
+    return FA_OK;
 }

@@ -4,14 +4,14 @@
 
 #include "handlers/context.h"
 
-void fa_handle_github_start(fa_ctx_t *ctx);
-void fa_handle_github_callback(fa_ctx_t *ctx);
-void fa_handle_session(fa_ctx_t *ctx);
-void fa_handle_sessions_list(fa_ctx_t *ctx);
-void fa_handle_session_revoke(fa_ctx_t *ctx);
-void fa_handle_sign_out(fa_ctx_t *ctx);
-void fa_handle_sign_out_all(fa_ctx_t *ctx);
-void fa_handle_verify(fa_ctx_t *ctx);
-void fa_handle_dev_bootstrap(fa_ctx_t *ctx);
+fa_status_t fa_handle_github_start(fa_ctx_t *ctx, fa_error_t *err);
+fa_status_t fa_handle_github_callback(fa_ctx_t *ctx, fa_error_t *err);
+fa_status_t fa_handle_session(fa_ctx_t *ctx, fa_error_t *err);
+fa_status_t fa_handle_sessions_list(fa_ctx_t *ctx, fa_error_t *err);
+fa_status_t fa_handle_session_revoke(fa_ctx_t *ctx, fa_error_t *err);
+fa_status_t fa_handle_sign_out(fa_ctx_t *ctx, fa_error_t *err);
+fa_status_t fa_handle_sign_out_all(fa_ctx_t *ctx, fa_error_t *err);
+fa_status_t fa_handle_verify(fa_ctx_t *ctx, fa_error_t *err);
+fa_status_t fa_handle_dev_bootstrap(fa_ctx_t *ctx, fa_error_t *err);
 
 #endif

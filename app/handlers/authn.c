@@ -9,7 +9,7 @@
 
 #include "auth/cookie_cache.h"
 #include "core/log.h"
-#include "services/services.h"
+#include "handlers/transaction.h"
 
 typedef enum { FA_CRED_NONE, FA_CRED_COOKIE, FA_CRED_BEARER, FA_CRED_INVALID } fa_cred_kind_t;
 
@@ -77,42 +77,37 @@ static const struct {
                          "error_description=\"the session was signed out or revoked\""},
 };
 
-static void fa_deny(fa_ctx_t *ctx, fa_denial_t why)
+static fa_status_t fa_deny(fa_ctx_t *ctx, fa_denial_t why, fa_error_t *err)
 {
-    fa_response_error_status(ctx->res, FA_ERR_UNAUTHORIZED, fa_denials[why].code,
-                             fa_denials[why].message);
     fa_response_set_header(ctx->res, "WWW-Authenticate", fa_denials[why].challenge);
+    return fa_error_set(err, FA_ERR_UNAUTHORIZED, fa_denials[why].code, fa_denials[why].message,
+                        NULL);
 }
 
 /* A well-signed token matched no live session: expired or gone. Only this
  * failure path pays the second lookup. */
-static void fa_deny_session(fa_ctx_t *ctx, const uint8_t hash[FA_SHA256_LEN])
+static fa_status_t fa_deny_session(fa_ctx_t *ctx, const uint8_t hash[FA_SHA256_LEN],
+                                   fa_error_t *err)
 {
     bool expired = false;
-    fa_error_t err;
-    if (fa_session_explain(ctx->db, ctx->arena, hash, &expired, &err) != FA_OK) {
-        fa_response_error(ctx->res, &err);
-        return;
-    }
-    fa_deny(ctx, expired ? FA_DENY_EXPIRED : FA_DENY_REVOKED);
+    fa_status_t st = fa_session_explain(ctx->db, ctx->arena, hash, &expired, err);
+    if (st != FA_OK)
+        return st;
+    return fa_deny(ctx, expired ? FA_DENY_EXPIRED : FA_DENY_REVOKED, err);
 }
 
 /* CSRF: a cookie rides along on cross-site requests, a bearer token does not. */
-static bool fa_csrf_ok(fa_ctx_t *ctx)
+static fa_status_t fa_csrf_check(const fa_ctx_t *ctx, fa_error_t *err)
 {
     fa_str_t origin = fa_request_header(ctx->req, "origin");
     if (!origin.ptr || fa_request_header_count(ctx->req, "origin") != 1 ||
-        !fa_config_is_trusted_origin(ctx->config, origin.ptr, origin.len)) {
-        fa_response_error_status(ctx->res, FA_ERR_FORBIDDEN, "untrusted_origin",
-                                 "this request must come from a trusted origin");
-        return false;
-    }
-    if (!fa_request_is_content_type(ctx->req, "application/json")) {
-        fa_response_error_status(ctx->res, FA_ERR_UNSUPPORTED_TYPE, "unsupported_media_type",
-                                 "send Content-Type: application/json");
-        return false;
-    }
-    return true;
+        !fa_config_is_trusted_origin(ctx->config, origin.ptr, origin.len))
+        return fa_error_set(err, FA_ERR_FORBIDDEN, "untrusted_origin",
+                            "this request must come from a trusted origin", NULL);
+    if (!fa_request_is_content_type(ctx->req, "application/json"))
+        return fa_error_set(err, FA_ERR_UNSUPPORTED_TYPE, "unsupported_media_type",
+                            "send Content-Type: application/json", NULL);
+    return FA_OK;
 }
 
 void fa_authn_set_session_cookie(fa_ctx_t *ctx, const char *value, long max_age)
@@ -164,86 +159,62 @@ void fa_authn_slide(fa_ctx_t *ctx, fa_session_t *s, bool from_cookie)
     }
 }
 
-typedef struct {
-    fa_ctx_t *ctx;
-    const uint8_t *hash;
-    fa_authn_write_fn write;
-    void *data;
-} fa_mutation_t;
-
-static fa_status_t fa_mutation_tx(fa_db_t *db, fa_arena_t *arena, void *data, fa_error_t *err)
+/* The guard of a session mutation: the session row, locked (a revocation
+ * waits for this write, or this write sees the session gone). */
+static fa_status_t fa_lock_session(fa_ctx_t *ctx, void *hash, fa_error_t *err)
 {
-    fa_mutation_t *m = data;
-    fa_ctx_t *ctx = m->ctx;
-    fa_session_t *s = fa_arena_calloc(arena, 1, sizeof(*s));
-    fa_status_t st = fa_session_load_locked(db, arena, ctx->config, m->hash, s, err);
+    fa_session_t *s = fa_arena_calloc(ctx->arena, 1, sizeof(*s));
+    fa_status_t st = fa_session_load_locked(ctx->db, ctx->arena, ctx->config, hash, s, err);
     if (st != FA_OK)
         return st;
     ctx->session = s;
     ctx->user_id = s->user_id;
-    m->write(ctx, m->data);
-    if (fa_response_failed(ctx->res))
-        return fa_error_set(err, FA_ERR_CONFLICT, "handler_refused", "", "rolled back");
     return FA_OK;
 }
 
-/* write runs in a transaction that first locks the session row; it commits
- * only when write answered < 400 with a response that can be sent, and a
- * failed commit replaces the answer. */
-static void fa_run_mutation(fa_ctx_t *ctx, const uint8_t *hash, fa_authn_write_fn write,
-                            void *data)
+static fa_status_t fa_run_mutation(fa_ctx_t *ctx, const uint8_t *hash, fa_tx_step_fn write,
+                                   void *data, fa_error_t *err)
 {
-    fa_mutation_t m = {ctx, hash, write, data};
-    fa_error_t err;
-    fa_status_t st = fa_db_transaction(ctx->db, ctx->arena, fa_mutation_tx, &m, &err);
-    if (st == FA_OK || fa_response_failed(ctx->res))
-        return; /* committed, or the handler's own refusal (rolled back) */
-    fa_response_t *res = ctx->res;
-    fa_response_init(res, ctx->arena); /* drop a success the commit did not confirm */
-    if (st == FA_ERR_UNAUTHORIZED)
-        fa_deny_session(ctx, hash);
-    else
-        fa_response_error(res, &err);
+    fa_tx_t tx = {.guard = fa_lock_session, .guard_data = (void *)hash, .write = write,
+                  .write_data = data};
+    fa_status_t st = fa_transaction_run(ctx, &tx, err);
+    if (st == FA_ERR_UNAUTHORIZED && tx.guard_failed)
+        return fa_deny_session(ctx, hash, err);
+    return st;
 }
 
-static void fa_route_handler(fa_ctx_t *ctx, void *unused)
+static fa_status_t fa_route_handler(fa_ctx_t *ctx, void *unused, fa_error_t *err)
 {
     (void)unused;
-    ctx->route->handler(ctx);
+    return ctx->route->handler(ctx, err);
 }
 
-void fa_authn_commit(fa_ctx_t *ctx, fa_authn_write_fn write, void *data)
+fa_status_t fa_authn_commit(fa_ctx_t *ctx, fa_tx_step_fn write, void *data, fa_error_t *err)
 {
     const fa_session_t *checked = ctx->session;
     uint8_t hash[FA_SHA256_LEN]; /* ctx->session is replaced by the locked one */
     memcpy(hash, checked->token_hash, FA_SHA256_LEN);
-    fa_run_mutation(ctx, hash, write, data);
+    return fa_run_mutation(ctx, hash, write, data, err);
 }
 
-static void fa_invoke_mutation(fa_ctx_t *ctx, fa_credential_t *cred)
+static fa_status_t fa_invoke_mutation(fa_ctx_t *ctx, fa_credential_t *cred, fa_error_t *err)
 {
-    if (cred->kind == FA_CRED_COOKIE && !fa_csrf_ok(ctx))
-        return;
-    if (!(ctx->route->flags & FA_ROUTE_CALLS_OUT)) {
-        fa_run_mutation(ctx, cred->hash, fa_route_handler, NULL);
-        return;
-    }
+    if (cred->kind == FA_CRED_COOKIE && fa_csrf_check(ctx, err) != FA_OK)
+        return err->status;
+    if (!(ctx->route->flags & FA_ROUTE_CALLS_OUT))
+        return fa_run_mutation(ctx, cred->hash, fa_route_handler, NULL, err);
     /* The handler calls another service first, with no transaction (and no
      * row lock a revocation would wait on) open: the session is checked now
      * and locked again when the handler commits through fa_authn_commit. */
     fa_session_t *s = fa_arena_calloc(ctx->arena, 1, sizeof(*s));
-    fa_error_t err;
-    fa_status_t st = fa_session_load(ctx->db, ctx->arena, ctx->config, cred->hash, s, &err);
-    if (st != FA_OK) {
-        if (st == FA_ERR_UNAUTHORIZED)
-            fa_deny_session(ctx, cred->hash);
-        else
-            fa_response_error(ctx->res, &err);
-        return;
-    }
+    fa_status_t st = fa_session_load(ctx->db, ctx->arena, ctx->config, cred->hash, s, err);
+    if (st == FA_ERR_UNAUTHORIZED)
+        return fa_deny_session(ctx, cred->hash, err);
+    if (st != FA_OK)
+        return st;
     ctx->session = s;
     ctx->user_id = s->user_id;
-    ctx->route->handler(ctx);
+    return ctx->route->handler(ctx, err);
 }
 
 /* The optional cookie cache (auth/cookie_cache.h): only read routes that
@@ -296,31 +267,25 @@ static fa_status_t fa_load_session(fa_ctx_t *ctx, const fa_credential_t *cred, f
     return fa_session_load(ctx->db, ctx->arena, ctx->config, cred->hash, s, err);
 }
 
-void fa_authn_invoke(fa_ctx_t *ctx)
+fa_status_t fa_authn_invoke(fa_ctx_t *ctx, fa_error_t *err)
 {
     unsigned flags = ctx->route->flags;
-    if (!(flags & (FA_ROUTE_SESSION | FA_ROUTE_MUTATION | FA_ROUTE_OPTIONAL_SESSION))) {
-        ctx->route->handler(ctx);
-        return;
-    }
+    if (!(flags & (FA_ROUTE_SESSION | FA_ROUTE_MUTATION | FA_ROUTE_OPTIONAL_SESSION)))
+        return ctx->route->handler(ctx, err);
     fa_credential_t cred = fa_read_credential(ctx);
     bool required = flags & (FA_ROUTE_SESSION | FA_ROUTE_MUTATION);
     if (cred.kind == FA_CRED_INVALID || (cred.kind == FA_CRED_NONE && required)) {
-        if (required) {
-            fa_deny(ctx, cred.kind == FA_CRED_NONE ? FA_DENY_NOTHING : FA_DENY_INVALID);
-            return;
-        }
+        if (required)
+            return fa_deny(ctx, cred.kind == FA_CRED_NONE ? FA_DENY_NOTHING : FA_DENY_INVALID,
+                           err);
         cred.kind = FA_CRED_NONE; /* optional: a bad cookie reads as signed out */
     }
-    if (flags & FA_ROUTE_MUTATION) {
-        fa_invoke_mutation(ctx, &cred);
-        return;
-    }
+    if (flags & FA_ROUTE_MUTATION)
+        return fa_invoke_mutation(ctx, &cred, err);
     if (cred.kind != FA_CRED_NONE) {
         fa_session_t *s = fa_arena_calloc(ctx->arena, 1, sizeof(*s));
-        fa_error_t err;
         bool cached = fa_cache_usable(ctx, &cred) && fa_cache_read(ctx, &cred, s);
-        fa_status_t st = cached ? FA_OK : fa_load_session(ctx, &cred, s, &err);
+        fa_status_t st = cached ? FA_OK : fa_load_session(ctx, &cred, s, err);
         if (st == FA_OK) {
             ctx->session = s;
             ctx->user_id = s->user_id;
@@ -329,13 +294,11 @@ void fa_authn_invoke(fa_ctx_t *ctx)
                 if (fa_cache_usable(ctx, &cred))
                     fa_cache_write(ctx, s);
             }
-        } else if (st != FA_ERR_UNAUTHORIZED || required) {
-            if (st == FA_ERR_UNAUTHORIZED)
-                fa_deny_session(ctx, cred.hash);
-            else
-                fa_response_error(ctx->res, &err);
-            return;
+        } else if (st == FA_ERR_UNAUTHORIZED && required) {
+            return fa_deny_session(ctx, cred.hash, err);
+        } else if (st != FA_ERR_UNAUTHORIZED) {
+            return st;
         }
     }
-    ctx->route->handler(ctx);
+    return ctx->route->handler(ctx, err);
 }

@@ -18,12 +18,16 @@
  *                     without the user's name, email and image.
  *   FA_ROUTE_AUTH_TIME with IDENTITY: also the session's auth_time (token
  *                     issue judges how recent the GitHub sign-in was), from
- *                     the same single query. */
+ *                     the same single query.
+ *   FA_ROUTE_BARE_ERRORS errors are the status and headers, no body: for
+ *                     nginx auth_request, which reads nothing else, and the
+ *                     browser-facing callback. */
 #ifndef FA_HANDLERS_AUTHN_H
 #define FA_HANDLERS_AUTHN_H
 
 #include "auth/session.h"
 #include "handlers/context.h"
+#include "handlers/transaction.h"
 
 #define FA_ROUTE_SESSION 0x1u
 #define FA_ROUTE_MUTATION 0x2u
@@ -32,16 +36,17 @@
 #define FA_ROUTE_IDENTITY 0x10u
 #define FA_ROUTE_CALLS_OUT 0x20u
 #define FA_ROUTE_AUTH_TIME 0x40u
+#define FA_ROUTE_BARE_ERRORS 0x80u
 
-/* Runs ctx->route->handler under the route's rules. */
-void fa_authn_invoke(fa_ctx_t *ctx);
+/* Runs ctx->route->handler under the route's rules; a refusal (401, CSRF)
+ * or the handler's failure comes back in err for fa_reply_error. */
+fa_status_t fa_authn_invoke(fa_ctx_t *ctx, fa_error_t *err);
 
 /* For FA_ROUTE_CALLS_OUT handlers, after their call out: runs write in a
  * transaction that first locks the session row again (a session revoked
  * meanwhile answers 401 and nothing is written), committing only when write
- * answered < 400, exactly like a MUTATION handler. */
-typedef void (*fa_authn_write_fn)(fa_ctx_t *ctx, void *data);
-void fa_authn_commit(fa_ctx_t *ctx, fa_authn_write_fn write, void *data);
+ * returned FA_OK, exactly like a MUTATION handler. */
+fa_status_t fa_authn_commit(fa_ctx_t *ctx, fa_tx_step_fn write, void *data, fa_error_t *err);
 
 /* For handlers that check the session in their own single query (the
  * snapshot): the verified token's hash. False when there is no credential or

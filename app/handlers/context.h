@@ -5,6 +5,7 @@
 #ifndef FA_HANDLERS_CONTEXT_H
 #define FA_HANDLERS_CONTEXT_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "auth/signing_keys.h"
@@ -42,6 +43,7 @@ struct fa_ctx {
     const char *request_id;
     int64_t user_id; /* set once a session is known, for the request log */
     void *session;   /* the authenticated session (auth module), or NULL */
+    json_t *error_fields; /* extra members of an error body (handlers/reply.h) */
 };
 
 #endif

@@ -7,75 +7,71 @@
 
 #include "auth/signing_keys.h"
 #include "core/metrics.h"
+#include "handlers/reply.h"
 #include "handlers/routes.h"
-#include "services/services.h"
 
-void fa_handle_healthz(fa_ctx_t *ctx)
+fa_status_t fa_handle_healthz(fa_ctx_t *ctx, fa_error_t *err)
 {
+    (void)err;
     static const char body[] = "{\"status\":\"ok\"}";
-    fa_response_json_raw(ctx->res, 200, body, sizeof(body) - 1);
+    fa_reply_json_text(ctx, body, sizeof(body) - 1);
+    return FA_OK;
 }
 
 /* Ready means able to do the work, which includes signing a JWT: a worker
  * whose secrets open no activated key and that cannot create one (a
  * read-only database) would fail every POST /v1/auth/token. */
-static bool fa_readyz_signing_key(fa_ctx_t *ctx)
+static fa_status_t fa_readyz_signing_key(fa_ctx_t *ctx, fa_error_t *err)
 {
     const fa_signing_key_t *key;
-    fa_error_t err;
-    if (fa_signing_keys_current(&ctx->worker->jwt_keys, ctx->db, ctx->arena, &key,
-                                &err) == FA_OK)
-        return true;
-    fa_response_error_status(ctx->res, FA_ERR_UNAVAILABLE, "signing_key_unavailable",
-                             "no JWT signing key opens with the configured secrets and none "
-                             "could be created");
-    return false;
+    if (fa_signing_keys_current(&ctx->worker->jwt_keys, ctx->db, ctx->arena, &key, err) == FA_OK)
+        return FA_OK;
+    return fa_error_set(err, FA_ERR_UNAVAILABLE, "signing_key_unavailable",
+                        "no JWT signing key opens with the configured secrets and none could be "
+                        "created",
+                        err->detail);
 }
 
 /* Unprepared on purpose: it must work against a database whose schema is too
  * old for our prepared statements, to say so. */
-void fa_handle_readyz(fa_ctx_t *ctx)
+fa_status_t fa_handle_readyz(fa_ctx_t *ctx, fa_error_t *err)
 {
-    fa_error_t err;
     PGresult *r = fa_db_exec_sql(
         ctx->db, ctx->arena,
-        "SELECT coalesce((SELECT max(version) FROM schema_migrations), 0) AS version", &err);
+        "SELECT coalesce((SELECT max(version) FROM schema_migrations), 0) AS version", err);
     if (!r) {
-        if (err.status == FA_ERR_UNAVAILABLE) {
-            fa_response_error(ctx->res, &err);
-            return;
-        }
-        fa_response_error_status(ctx->res, FA_ERR_UNAVAILABLE, "schema_missing",
-                                 "the database has no schema_migrations table: run scripts/migrate");
-        return;
+        if (err->status == FA_ERR_UNAVAILABLE)
+            return err->status;
+        return fa_error_set(err, FA_ERR_UNAVAILABLE, "schema_missing",
+                            "the database has no schema_migrations table: run scripts/migrate",
+                            err->detail);
     }
     long long version = fa_db_value_ll(r, 0, "version", 0);
     if (version != FA_SCHEMA_VERSION || fa_db_unprepared(ctx->db) > 0) {
-        json_t *body = json_pack("{s:s,s:s,s:I,s:i}", "error", "schema_mismatch", "message",
-                                 version < FA_SCHEMA_VERSION
-                                     ? "the database schema is older than this binary: run scripts/migrate"
-                                     : "the database schema does not match this binary",
-                                 "schemaVersion", version, "expectedSchemaVersion", FA_SCHEMA_VERSION);
-        fa_response_json(ctx->res, 503, body);
-        json_decref(body);
-        return;
+        fa_reply_error_field(ctx, "schemaVersion", json_integer(version));
+        fa_reply_error_field(ctx, "expectedSchemaVersion", json_integer(FA_SCHEMA_VERSION));
+        return fa_error_set(err, FA_ERR_UNAVAILABLE, "schema_mismatch",
+                            version < FA_SCHEMA_VERSION
+                                ? "the database schema is older than this binary: run "
+                                  "scripts/migrate"
+                                : "the database schema does not match this binary",
+                            NULL);
     }
-    if (!fa_readyz_signing_key(ctx))
-        return;
-    json_t *body = json_pack("{s:s,s:I}", "status", "ready", "schemaVersion", version);
-    fa_response_json(ctx->res, 200, body);
-    json_decref(body);
+    if (fa_readyz_signing_key(ctx, err) != FA_OK)
+        return err->status;
+    fa_reply_json(ctx, json_pack("{s:s,s:I}", "status", "ready", "schemaVersion", version));
+    return FA_OK;
 }
 
-void fa_handle_metrics(fa_ctx_t *ctx)
+fa_status_t fa_handle_metrics(fa_ctx_t *ctx, fa_error_t *err)
 {
+    (void)err;
     const char **names = fa_arena_alloc(ctx->arena, fa_route_count * sizeof(*names));
     for (size_t i = 0; i < fa_route_count; i++)
         names[i] = fa_routes[i].name;
     fa_buf_t out;
     fa_buf_init(&out, ctx->arena, 8192);
     fa_metrics_render(&out, names, fa_route_count);
-    fa_response_set_header(ctx->res, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-    fa_buf_append(&ctx->res->body, out.data, out.len);
-    ctx->res->status = 200;
+    fa_reply_text(ctx, "text/plain; version=0.0.4; charset=utf-8", out.data, out.len);
+    return FA_OK;
 }

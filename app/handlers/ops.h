@@ -4,8 +4,8 @@
 
 #include "handlers/context.h"
 
-void fa_handle_healthz(fa_ctx_t *ctx);
-void fa_handle_readyz(fa_ctx_t *ctx);
-void fa_handle_metrics(fa_ctx_t *ctx);
+fa_status_t fa_handle_healthz(fa_ctx_t *ctx, fa_error_t *err);
+fa_status_t fa_handle_readyz(fa_ctx_t *ctx, fa_error_t *err);
+fa_status_t fa_handle_metrics(fa_ctx_t *ctx, fa_error_t *err);
 
 #endif

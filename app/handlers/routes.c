@@ -32,13 +32,15 @@
 #define IDENTITY FA_ROUTE_IDENTITY
 #define CALLS_OUT FA_ROUTE_CALLS_OUT
 #define AUTH_TIME FA_ROUTE_AUTH_TIME
+#define BARE FA_ROUTE_BARE_ERRORS
 
 const fa_route_t fa_routes[] = {
     {"GET", "/healthz", fa_handle_healthz, "healthz", 0},
     {"GET", "/readyz", fa_handle_readyz, "readyz", 0},
     {"GET", "/metrics", fa_handle_metrics, "metrics", 0},
     {"GET", "/v1/auth/github/start", fa_handle_github_start, "auth_github_start", 0},
-    {"GET", "/v1/auth/github/callback", fa_handle_github_callback, "auth_github_callback", 0},
+    {"GET", "/v1/auth/github/callback", fa_handle_github_callback, "auth_github_callback",
+     BARE},
     {"GET", "/v1/auth/session", fa_handle_session, "auth_session", SESSION | CACHE},
     {"GET", "/v1/auth/sessions", fa_handle_sessions_list, "auth_sessions_list",
      SESSION | IDENTITY},
@@ -47,7 +49,7 @@ const fa_route_t fa_routes[] = {
     {"POST", "/v1/auth/sign-out", fa_handle_sign_out, "auth_sign_out", MUTATION},
     {"POST", "/v1/auth/sign-out-all", fa_handle_sign_out_all, "auth_sign_out_all", MUTATION},
     {"GET", "/v1/auth/verify", fa_handle_verify, "auth_verify",
-     OPTIONAL | CACHE | IDENTITY},
+     OPTIONAL | CACHE | IDENTITY | BARE},
     {"POST", "/v1/auth/dev/bootstrap", fa_handle_dev_bootstrap, "auth_dev_bootstrap", 0},
     {"POST", "/v1/auth/token", fa_handle_token_issue, "auth_token",
      SESSION | IDENTITY | AUTH_TIME},

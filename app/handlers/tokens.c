@@ -17,8 +17,8 @@
 #include "auth/return_to.h"
 #include "auth/tokens.h"
 #include "handlers/authn.h"
+#include "handlers/reply.h"
 #include "core/json_text.h"
-#include "services/services.h"
 
 static fa_signing_keys_cache_t *fa_jwt_keys(fa_ctx_t *ctx)
 {
@@ -41,46 +41,39 @@ static const char *fa_body_string(json_t *body, const char *key, size_t max, boo
 
 /* 401 with where to sign in again: the JSON error plus signInUrl, and the
  * RFC 9470 step-up challenge for clients that read WWW-Authenticate. */
-static void fa_respond_reauthentication(fa_ctx_t *ctx, const fa_error_t *err, const char *return_to)
+static fa_status_t fa_reauthentication(fa_ctx_t *ctx, const fa_error_t *err,
+                                       const char *return_to)
 {
     const char *url = fa_oauth_start_url(ctx->config, ctx->arena, fa_str_from(return_to));
-    json_t *body =
-        json_pack("{s:s, s:s, s:s}", "error", err->code, "message", err->message, "signInUrl", url);
-    fa_response_json(ctx->res, fa_status_http_code(err->status), body);
-    json_decref(body);
+    fa_reply_error_field(ctx, "signInUrl", json_string(url));
     fa_response_set_header(
         ctx->res, "WWW-Authenticate",
         "Bearer realm=\"foundry-auth\", error=\"insufficient_user_authentication\"");
+    return err->status;
 }
 
-void fa_handle_token_issue(fa_ctx_t *ctx)
+fa_status_t fa_handle_token_issue(fa_ctx_t *ctx, fa_error_t *err)
 {
     json_t *body;
-    fa_error_t err;
-    if (fa_request_json(ctx->req, &body, &err) != FA_OK) {
-        fa_response_error(ctx->res, &err);
-        return;
-    }
+    if (fa_request_json(ctx->req, &body, err) != FA_OK)
+        return err->status;
     bool bad = false;
     const char *audience = fa_body_string(body, "audience", 256, &bad);
     const char *scope = fa_body_string(body, "scope", FA_JWT_SCOPE_MAX, &bad);
     /* Only used in a reauthentication answer: where the new sign-in ends. */
     const char *return_to = fa_body_string(body, "returnTo", FA_RETURN_TO_MAX, &bad);
-    if (bad || !audience) {
-        fa_response_error_status(ctx->res, FA_ERR_BAD_REQUEST, "invalid_request",
-                                 "audience (a string) is required; scope and returnTo are "
-                                 "optional strings");
-        return;
-    }
+    if (bad || !audience)
+        return fa_error_set(err, FA_ERR_BAD_REQUEST, "invalid_request",
+                            "audience (a string) is required; scope and returnTo are optional "
+                            "strings",
+                            NULL);
     char *token;
     long expires_in;
     if (fa_tokens_issue(ctx->db, ctx->arena, ctx->config, fa_jwt_keys(ctx), fa_authn_session(ctx),
-                        audience, scope ? scope : "", &token, &expires_in, &err) != FA_OK) {
-        if (err.code == fa_tokens_reauthentication_required)
-            fa_respond_reauthentication(ctx, &err, return_to);
-        else
-            fa_response_error(ctx->res, &err);
-        return;
+                        audience, scope ? scope : "", &token, &expires_in, err) != FA_OK) {
+        if (err->code == fa_tokens_reauthentication_required)
+            return fa_reauthentication(ctx, err, return_to);
+        return err->status;
     }
     fa_buf_t out;
     fa_buf_init(&out, ctx->arena, strlen(token) + 64);
@@ -89,51 +82,43 @@ void fa_handle_token_issue(fa_ctx_t *ctx)
     FA_JSON_RAW(&out, ",\"tokenType\":\"Bearer\",\"expiresIn\":");
     fa_buf_append_uint(&out, expires_in > 0 ? (unsigned long long)expires_in : 0);
     FA_JSON_RAW(&out, "}");
-    fa_response_json_raw(ctx->res, 200, out.data, out.len);
+    fa_reply_json_text(ctx, out.data, out.len);
+    return FA_OK;
 }
 
-void fa_handle_token_verify(fa_ctx_t *ctx)
+fa_status_t fa_handle_token_verify(fa_ctx_t *ctx, fa_error_t *err)
 {
     json_t *body;
-    fa_error_t err;
-    if (fa_request_json(ctx->req, &body, &err) != FA_OK) {
-        fa_response_error(ctx->res, &err);
-        return;
-    }
+    if (fa_request_json(ctx->req, &body, err) != FA_OK)
+        return err->status;
     json_t *token = json_object_get(body, "token");
     bool bad = false;
     /* The audience the caller is: a token is active only for its own. */
     const char *audience = fa_body_string(body, "audience", 256, &bad);
-    if (!json_is_string(token) || bad || !audience) {
-        fa_response_error_status(ctx->res, FA_ERR_BAD_REQUEST, "invalid_request",
-                                 "token and audience (strings) are required");
-        return;
-    }
+    if (!json_is_string(token) || bad || !audience)
+        return fa_error_set(err, FA_ERR_BAD_REQUEST, "invalid_request",
+                            "token and audience (strings) are required", NULL);
     fa_str_t value = {json_string_value(token), json_string_length(token)};
     json_t *claims;
     if (fa_tokens_verify(ctx->db, ctx->arena, ctx->config, fa_jwt_keys(ctx), value, audience,
-                         &claims, &err) != FA_OK) {
-        fa_response_error(ctx->res, &err);
-        return;
-    }
+                         &claims, err) != FA_OK)
+        return err->status;
     json_t *out = json_deep_copy(claims);
     json_object_set_new(out, "active", json_true());
-    fa_response_json(ctx->res, 200, out);
-    json_decref(out);
+    fa_reply_json(ctx, out);
+    return FA_OK;
 }
 
-void fa_handle_jwks(fa_ctx_t *ctx)
+fa_status_t fa_handle_jwks(fa_ctx_t *ctx, fa_error_t *err)
 {
-    fa_error_t err;
-    char *jwks = fa_signing_keys_jwks(fa_jwt_keys(ctx), ctx->db, ctx->arena, &err);
-    if (!jwks) {
-        fa_response_error(ctx->res, &err);
-        return;
-    }
-    fa_response_json_raw(ctx->res, 200, jwks, strlen(jwks));
+    char *jwks = fa_signing_keys_jwks(fa_jwt_keys(ctx), ctx->db, ctx->arena, err);
+    if (!jwks)
+        return err->status;
+    fa_reply_json_text(ctx, jwks, strlen(jwks));
     /* Public and identical for everyone: caches may keep it for max-age,
      * since a rotated-in key is published that long (plus the leeway)
      * before it signs (auth/signing_keys.h). */
     fa_response_set_header(ctx->res, "Cache-Control",
                            fa_arena_sprintf(ctx->arena, "public, max-age=%d", FA_JWKS_MAX_AGE));
+    return FA_OK;
 }

@@ -6,10 +6,10 @@
 #include "handlers/context.h"
 
 /* FA_ROUTE_SESSION: {"audience","scope"} -> {"token","tokenType","expiresIn"}. */
-void fa_handle_token_issue(fa_ctx_t *ctx);
+fa_status_t fa_handle_token_issue(fa_ctx_t *ctx, fa_error_t *err);
 /* No session needed (see tokens.c): {"token"} -> {"active":true,...claims} or 401. */
-void fa_handle_token_verify(fa_ctx_t *ctx);
+fa_status_t fa_handle_token_verify(fa_ctx_t *ctx, fa_error_t *err);
 /* Public keys, cacheable for five minutes. */
-void fa_handle_jwks(fa_ctx_t *ctx);
+fa_status_t fa_handle_jwks(fa_ctx_t *ctx, fa_error_t *err);
 
 #endif

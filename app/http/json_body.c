@@ -4,11 +4,6 @@
  * with the request arena). */
 #include "http/request.h"
 
-static void fa_json_release(void *data)
-{
-    json_decref(data);
-}
-
 static fa_status_t fa_invalid_json(fa_error_t *err, const char *message, const char *detail)
 {
     return fa_error_set(err, FA_ERR_BAD_REQUEST, "invalid_json", message, detail);
@@ -65,7 +60,7 @@ fa_status_t fa_request_json(const fa_request_t *req, json_t **out, fa_error_t *e
         return fa_invalid_json(err, "request body is not valid JSON",
                                fa_arena_sprintf(req->arena, "json parse error at line %d column %d",
                                                 jerr.line, jerr.column));
-    fa_arena_defer(req->arena, fa_json_release, root);
+    fa_arena_json(req->arena, root);
     if (!json_is_object(root))
         return fa_invalid_json(err, "request body must be a JSON object", NULL);
     *out = root;

@@ -148,6 +148,11 @@ void fa_response_json(fa_response_t *res, int status, const json_t *body)
  * handler bug, answered as a 500 rather than a success with an error body. */
 void fa_response_error(fa_response_t *res, const fa_error_t *err)
 {
+    fa_response_error_fields(res, err, NULL);
+}
+
+void fa_response_error_fields(fa_response_t *res, const fa_error_t *err, const json_t *fields)
+{
     int code = fa_status_http_code(err->status);
     if (code < 400)
         code = 500;
@@ -158,6 +163,8 @@ void fa_response_error(fa_response_t *res, const fa_error_t *err)
         body = json_pack("{s:s, s:s}", "error", name, "message", fa_http_reason(code));
     if (!body)
         fa_response_bug("error code is not valid UTF-8");
+    if (fields)
+        json_object_update_missing(body, (json_t *)fields);
     fa_response_json(res, code, body);
     json_decref(body);
 }

@@ -63,6 +63,8 @@ void fa_response_json_raw(fa_response_t *res, int status, const char *json, size
 void fa_response_error(fa_response_t *res, const fa_error_t *err);
 void fa_response_error_status(fa_response_t *res, fa_status_t status, const char *code,
                               const char *message);
+/* Same, with the members of fields (an object, or NULL) after "message". */
+void fa_response_error_fields(fa_response_t *res, const fa_error_t *err, const json_t *fields);
 /* Sets Location and an empty body; the location must already be validated
  * (a CR or LF marks the response broken like any header value). */
 void fa_response_redirect(fa_response_t *res, int status, const char *location);

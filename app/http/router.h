@@ -7,11 +7,14 @@
 #include <stddef.h>
 
 #include "core/arena.h"
+#include "core/status.h"
 #include "core/str.h"
 #include "http/request.h"
 
 typedef struct fa_ctx fa_ctx_t;
-typedef void (*fa_handler_fn)(fa_ctx_t *ctx);
+/* A handler answers success itself and returns FA_OK, or returns a failure
+ * in err for the one error path to render (handlers/reply.h). */
+typedef fa_status_t (*fa_handler_fn)(fa_ctx_t *ctx, fa_error_t *err);
 
 typedef struct {
     const char *method;  /* "GET", "POST", "DELETE", ... */

@@ -15,10 +15,10 @@
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "handlers/authn.h"
+#include "handlers/reply.h"
 #include "handlers/routes.h"
 #include "http/fcgi.h"
 #include "core/privileges.h"
-#include "services/services.h"
 #include "core/stop_signal.h"
 
 static double fa_monotonic(void)
@@ -71,7 +71,8 @@ static fa_status_t fa_precheck(const fa_request_t *req, fa_error_t *err)
     return FA_OK;
 }
 
-static void fa_route_request(fa_ctx_t *ctx, fa_body_reader_fn read_body, void *reader)
+static fa_status_t fa_route_request(fa_ctx_t *ctx, fa_body_reader_fn read_body, void *reader,
+                                   fa_error_t *err)
 {
     fa_request_t *req = ctx->req;
     char allow[128];
@@ -79,24 +80,18 @@ static void fa_route_request(fa_ctx_t *ctx, fa_body_reader_fn read_body, void *r
     fa_route_result_t m = fa_router_match(fa_routes, fa_route_count, req->method, req->path,
                                           ctx->arena, &route, &req->route_params, allow,
                                           sizeof(allow));
-    if (m == FA_ROUTE_NOT_FOUND) {
-        fa_response_error_status(ctx->res, FA_ERR_NOT_FOUND, "not_found", "no such endpoint");
-        return;
-    }
+    if (m == FA_ROUTE_NOT_FOUND)
+        return fa_error_set(err, FA_ERR_NOT_FOUND, "not_found", "no such endpoint", NULL);
     if (m == FA_ROUTE_METHOD_NOT_ALLOWED) {
-        fa_response_error_status(ctx->res, FA_ERR_METHOD, "method_not_allowed",
-                                 "method not allowed for this endpoint");
         fa_response_set_header(ctx->res, "Allow", allow);
-        return;
+        return fa_error_set(err, FA_ERR_METHOD, "method_not_allowed",
+                            "method not allowed for this endpoint", NULL);
     }
     ctx->route = route;
-    fa_error_t err;
     if (req->content_length > 0 &&
-        read_body(reader, ctx->arena, req->content_length, &req->body, &err) != FA_OK) {
-        fa_response_error(ctx->res, &err);
-        return;
-    }
-    fa_authn_invoke(ctx);
+        read_body(reader, ctx->arena, req->content_length, &req->body, err) != FA_OK)
+        return err->status;
+    return fa_authn_invoke(ctx, err);
 }
 
 void fa_worker_dispatch(fa_worker_t *w, char *const *params, fa_body_reader_fn read_body,
@@ -116,10 +111,10 @@ void fa_worker_dispatch(fa_worker_t *w, char *const *params, fa_body_reader_fn r
     fa_log_set_request_id(ctx.request_id);
     if (st == FA_OK)
         st = fa_precheck(req, &err);
+    if (st == FA_OK)
+        st = fa_route_request(&ctx, read_body, reader, &err);
     if (st != FA_OK)
-        fa_response_error(res, &err);
-    else
-        fa_route_request(&ctx, read_body, reader);
+        fa_reply_error(&ctx, &err);
     /* Data a handler put in a header or body could not be sent (a login with
      * a CR stored by an older version, say): this request gets a 500, the
      * worker lives on and serves the next one. The reason names the header,

@@ -3,9 +3,11 @@
 #include "http/router.h"
 #include "http_test.h"
 
-static void h_any(fa_ctx_t *ctx)
+static fa_status_t h_any(fa_ctx_t *ctx, fa_error_t *err)
 {
     (void)ctx;
+    (void)err;
+    return FA_OK;
 }
 
 static const fa_route_t routes[] = {

@@ -1,0 +1,42 @@
+/* Owns: running a handler's writes so that they commit exactly when the
+ * handler succeeded. */
+#include "handlers/transaction.h"
+
+typedef struct {
+    fa_ctx_t *ctx;
+    fa_tx_t *tx;
+    bool wrote;
+} fa_tx_run_t;
+
+static fa_status_t fa_tx_body(fa_db_t *db, fa_arena_t *arena, void *data, fa_error_t *err)
+{
+    (void)db;
+    (void)arena;
+    fa_tx_run_t *run = data;
+    fa_tx_t *tx = run->tx;
+    fa_status_t st = tx->guard(run->ctx, tx->guard_data, err);
+    if (st != FA_OK) {
+        tx->guard_failed = true;
+        return st;
+    }
+    st = tx->write(run->ctx, tx->write_data, err);
+    if (st != FA_OK)
+        return st;
+    /* The dispatcher will answer 500 for a response it cannot send: then
+     * nothing may have happened either. */
+    if (run->ctx->res->broken)
+        return fa_error_set(err, FA_ERR_INTERNAL, "internal_error", "internal error",
+                            "the response cannot be sent: rolled back");
+    run->wrote = true;
+    return FA_OK;
+}
+
+fa_status_t fa_transaction_run(fa_ctx_t *ctx, fa_tx_t *tx, fa_error_t *err)
+{
+    fa_tx_run_t run = {ctx, tx, false};
+    tx->guard_failed = false;
+    fa_status_t st = fa_db_transaction(ctx->db, ctx->arena, fa_tx_body, &run, err);
+    if (st != FA_OK && run.wrote)
+        fa_response_init(ctx->res, ctx->arena); /* drop a success COMMIT did not confirm */
+    return st;
+}
