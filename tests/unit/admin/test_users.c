@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "admin/users.h"
-#include "crypto/crypto_test.h"
+#include "unit_test.h"
 
 static void test_user_id(void)
 {
@@ -41,10 +41,10 @@ static void test_role_label(void)
 
 int main(void)
 {
-    static const test_case_t cases[] = {
+    static const test_case_t tests[] = {
         {"user ids", test_user_id},
         {"role labels", test_role_label},
-        {NULL, NULL},
     };
-    return test_run_suite("admin/users", cases);
+    static const fa_unit_suite_t suite = {.name = "admin/users"};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

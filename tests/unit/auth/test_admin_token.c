@@ -7,10 +7,9 @@
 
 #include "auth/admin_token.h"
 #include "crypto/base64url.h"
-#include "crypto/crypto_test.h"
+#include "unit_test.h"
 #include "crypto/kdf.h"
 
-static fa_arena_t *arena;
 static fa_signing_keys_t keys, rotated;
 
 #define SECRET_NEW "q0Yd8Xh4Vw1b2MZpT9n-Jc7R_kLs6GfEuA3yBoHiWrM"
@@ -119,15 +118,15 @@ int main(void)
     const char *two[] = {SECRET_NEW, SECRET_OLD};
     if (!fa_admin_token_keys_init(&keys, one, 1) || !fa_admin_token_keys_init(&rotated, two, 2))
         return 1;
-    static const test_case_t cases[] = {
+    static const test_case_t tests[] = {
         {"generated shape and stored mac", test_generate_shape_and_mac},
         {"a mac per secret, the first writes", test_macs_per_secret},
         {"tokens are unique", test_tokens_are_unique},
         {"other shapes refused", test_macs_refuse_other_shapes},
         {"Authorization: Bearer parsing", test_from_authorization},
-        {NULL, NULL},
     };
-    int rc = test_run_suite("auth/admin_token", cases);
+    static const fa_unit_suite_t suite = {.name = "auth/admin_token"};
+    int rc = fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
     fa_signing_keys_clear(&keys);
     fa_signing_keys_clear(&rotated);
     fa_arena_destroy(arena);

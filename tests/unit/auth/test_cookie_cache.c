@@ -5,9 +5,8 @@
 
 #include "auth/cookie_cache.h"
 #include "crypto/kdf.h"
-#include "crypto/crypto_test.h"
+#include "unit_test.h"
 
-static fa_arena_t *arena;
 static fa_signing_keys_t keys;
 static const char *const secret = "cookie-cache-secret-0123456789abcdef012";
 static const time_t t0 = 1700000000;
@@ -136,7 +135,7 @@ int main(void)
     const char *secrets[1] = {secret};
     if (!fa_signing_keys_init_purpose(&keys, FA_KDF_LABEL_COOKIE_CACHE, secrets, 1))
         return 1;
-    static const test_case_t cases[] = {
+    static const test_case_t tests[] = {
         {"round trip", test_round_trip},
         {"bound to the session token", test_bound_to_the_session_token},
         {"expires within max-age", test_expires_within_max_age},
@@ -144,9 +143,9 @@ int main(void)
         {"tampering and other keys refused", test_tampering_and_other_keys_refused},
         {"too large is not cached", test_too_large_is_not_cached},
         {"cookie name", test_cookie_name},
-        {NULL, NULL},
     };
-    int rc = test_run_suite("auth/cookie_cache", cases);
+    static const fa_unit_suite_t suite = {.name = "auth/cookie_cache"};
+    int rc = fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
     fa_signing_keys_clear(&keys);
     fa_arena_destroy(arena);
     return rc;

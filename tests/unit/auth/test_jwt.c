@@ -7,10 +7,9 @@
 
 #include "auth/jwt.h"
 #include "crypto/base64url.h"
-#include "crypto/crypto_test.h"
+#include "unit_test.h"
 #include "crypto/hash.h"
 
-static fa_arena_t *arena;
 static json_t *vectors;
 
 static const char *vec(const char *name)
@@ -486,7 +485,7 @@ int main(void)
     signer = fa_ed25519_private_key(seed);
     OPENSSL_cleanse(seed, sizeof(seed));
     fa_jwk_thumbprint(signer_pub, signer_kid);
-    static const test_case_t cases[] = {
+    static const test_case_t tests[] = {
         {"RFC 8037 A.2: public key from the private key", test_rfc8037_public_key_from_private},
         {"RFC 8037 A.3: JWK thumbprint", test_rfc8037_thumbprint},
         {"RFC 8037 A.4: Ed25519 signature known answer", test_rfc8037_sign_known_answer},
@@ -504,9 +503,9 @@ int main(void)
         {"claims refused", test_claims_refused},
         {"scope syntax", test_scope_syntax},
         {"public JWK shape", test_jwk_public_shape},
-        {NULL, NULL},
     };
-    int rc = test_run_suite("auth/jwt", cases);
+    static const fa_unit_suite_t suite = {.name = "auth/jwt"};
+    int rc = fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
     EVP_PKEY_free(signer);
     fa_arena_destroy(arena);
     json_decref(vectors);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "auth/oauth.h"
-#include "crypto/crypto_test.h"
+#include "unit_test.h"
 #include "crypto/kdf.h"
 #include "crypto/keyring.h"
 
@@ -14,7 +14,7 @@ static const char *const identifier = "4f1c0ffee";
 
 static void test_columns_do_not_swap(void)
 {
-    fa_arena_t *arena = fa_arena_create(0);
+    arena = fa_arena_create(0);
     fa_keyring_t ring;
     const char *secrets[1] = {secret};
     fa_keyring_init(&ring, FA_KDF_LABEL_TOKEN_ENCRYPTION, secrets, 1);
@@ -39,9 +39,9 @@ static void test_columns_do_not_swap(void)
 
 int main(void)
 {
-    static const test_case_t cases[] = {
+    static const test_case_t tests[] = {
         {"verification columns do not open as each other", test_columns_do_not_swap},
-        {NULL, NULL},
     };
-    return test_run_suite("auth/oauth_aad", cases);
+    static const fa_unit_suite_t suite = {.name = "auth/oauth_aad"};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

@@ -64,7 +64,7 @@ static void test_refuses_open_redirects(void)
 
 static void test_sanitize_falls_back_to_default(void)
 {
-    fa_arena_t *arena = fa_arena_create(0);
+    arena = fa_arena_create(0);
     CU_ASSERT_STRING_EQUAL(fa_return_to_sanitize(&cfg, arena, FA_STR("//evil.example")), "/app");
     CU_ASSERT_STRING_EQUAL(fa_return_to_sanitize(&cfg, arena, FA_STR_NULL), "/app");
     CU_ASSERT_STRING_EQUAL(fa_return_to_sanitize(&cfg, arena, FA_STR("/x")), "/x");
@@ -98,7 +98,8 @@ int main(void)
         {"sanitize falls back to the default", test_sanitize_falls_back_to_default},
         {"session id shape", test_session_id_shape},
     };
-    int rc = fa_unit_run(&(fa_unit_suite_t){.name = "auth/return_to"}, tests, FA_UNIT_COUNT(tests));
+    static const fa_unit_suite_t suite = {.name = "auth/return_to"};
+    int rc = fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
     fa_config_free(&cfg);
     return rc;
 }

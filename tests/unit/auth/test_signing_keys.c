@@ -6,9 +6,8 @@
 
 #include "auth/signing_keys.h"
 #include "crypto/kdf.h"
-#include "crypto/crypto_test.h"
+#include "unit_test.h"
 
-static fa_arena_t *arena;
 static const char *const secret_old = "old-jwt-secret-0123456789abcdef0123456";
 static const char *const secret_new = "new-jwt-secret-0123456789abcdef0123456";
 
@@ -115,15 +114,15 @@ static void test_activation_outlasts_cached_jwks(void)
 int main(void)
 {
     arena = fa_arena_create(16 * 1024);
-    static const test_case_t cases[] = {
+    static const test_case_t tests[] = {
         {"sealed key opens", test_open_round_trip},
         {"secret rotation still opens", test_secret_rotation_still_opens},
         {"bound to its kid", test_bound_to_its_kid},
         {"overlap covers every signed token", test_overlap_covers_signed_tokens},
         {"activation outlasts every cached JWKS", test_activation_outlasts_cached_jwks},
-        {NULL, NULL},
     };
-    int rc = test_run_suite("auth/signing_keys", cases);
+    static const fa_unit_suite_t suite = {.name = "auth/signing_keys"};
+    int rc = fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
     fa_arena_destroy(arena);
     return rc;
 }

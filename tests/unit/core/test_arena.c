@@ -3,7 +3,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
-#include "core_test.h"
+#include "unit_test.h"
 
 static bool aligned16(const void *p)
 {
@@ -293,5 +293,7 @@ int main(void)
         TEST(test_strndup_and_strdup),
         TEST(test_alloc_reset_loop_10000),
     };
-    return RUN_SUITE("core/arena", tests);
+    static const fa_unit_suite_t suite = {
+        .name = "core/arena", .setup = test_arena_setup, .teardown = test_arena_teardown};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

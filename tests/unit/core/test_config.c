@@ -2,7 +2,7 @@
  * settings, deprecated aliases, plain-http development, derived URLs,
  * trusted origins and numeric bounds. No test reads the real environment. */
 #include "core/config.h"
-#include "core_test.h"
+#include "unit_test.h"
 
 #define STRONG_1 "k7Qz-9vLmP2xR4tW8yB1nC6dF3gH5jK0aS2eU7iO9pZ"
 #define STRONG_2 "Vb3N8m1Qw5Er7Ty9Ui0Op2As4Df6Gh8Jk1Lz3Xc5Vb7N"
@@ -608,5 +608,7 @@ int main(void)
         TEST(test_error_never_contains_secret),
         TEST(test_small_error_buffer_truncates_safely),
     };
-    return RUN_SUITE("core/config", tests);
+    static const fa_unit_suite_t suite = {
+        .name = "core/config", .setup = test_arena_setup, .teardown = test_arena_teardown};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

@@ -3,7 +3,7 @@
 #include <jansson.h>
 
 #include "core/json_text.h"
-#include "../http/http_test.h"
+#include "unit_test.h"
 
 static char *text(fa_buf_t *b)
 {
@@ -76,5 +76,7 @@ int main(void)
         TEST(test_ids_are_strings),
         TEST(test_times),
     };
-    return RUN_SUITE("http_json_text", tests);
+    static const fa_unit_suite_t suite = {
+        .name = "core/json_text", .setup = test_arena_setup, .teardown = test_arena_teardown};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

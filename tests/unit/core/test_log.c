@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 #include "core/log.h"
-#include "core_test.h"
+#include "unit_test.h"
 
 #define MAX_LINES 16
 
@@ -394,5 +394,7 @@ int main(void)
         TEST(test_long_utf8_message_keeps_text),
         TEST(test_process_name_bounded),
     };
-    return RUN_SUITE("core/log", tests);
+    static const fa_unit_suite_t suite = {
+        .name = "core/log", .setup = test_arena_setup, .teardown = test_arena_teardown};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "core/metrics.h"
-#include "core_test.h"
+#include "unit_test.h"
 
 static const char *const route_names[] = {"healthz", "readyz", "metrics"};
 #define ROUTES 3
@@ -255,5 +255,7 @@ int main(void)
         TEST(test_forked_worker_slot_visible_to_parent),
         TEST(test_metric_families_typed_once),
     };
-    return RUN_SUITE("core/metrics", tests);
+    static const fa_unit_suite_t suite = {
+        .name = "core/metrics", .setup = test_arena_setup, .teardown = test_arena_teardown};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

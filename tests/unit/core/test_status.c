@@ -1,7 +1,7 @@
 /* The single fa_status_t -> HTTP mapping (status.c), reason phrases and
  * fa_error_set. */
 #include "core/status.h"
-#include "core_test.h"
+#include "unit_test.h"
 
 static const struct {
     fa_status_t status;
@@ -83,5 +83,7 @@ int main(void)
         TEST(test_reasons),
         TEST(test_error_set),
     };
-    return RUN_SUITE("core/status", tests);
+    static const fa_unit_suite_t suite = {
+        .name = "core/status", .setup = test_arena_setup, .teardown = test_arena_teardown};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

@@ -1,6 +1,6 @@
 /* Counted strings and the growable buffer (str.c). */
 #include "core/str.h"
-#include "core_test.h"
+#include "unit_test.h"
 
 static void test_eq(void)
 {
@@ -191,5 +191,7 @@ int main(void)
         TEST(test_buf_cstr_terminates_without_counting),
         TEST(test_starts_with_null_string_empty_prefix),
     };
-    return RUN_SUITE("core/str", tests);
+    static const fa_unit_suite_t suite = {
+        .name = "core/str", .setup = test_arena_setup, .teardown = test_arena_teardown};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

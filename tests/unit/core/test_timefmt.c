@@ -1,7 +1,7 @@
 /* ISO 8601 formatting of instants (timefmt.c): the same text PostgreSQL's
  * to_char(ts, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') gives in UTC. */
 #include "core/timefmt.h"
-#include "core_test.h"
+#include "unit_test.h"
 
 static void expect(int64_t us, const char *text)
 {
@@ -49,5 +49,7 @@ int main(void)
         TEST(test_out_of_range_is_clamped_not_garbled),
         TEST(test_now_is_after_2026),
     };
-    return RUN_SUITE("core/timefmt", tests);
+    static const fa_unit_suite_t suite = {
+        .name = "core/timefmt", .setup = test_arena_setup, .teardown = test_arena_teardown};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

@@ -4,7 +4,7 @@
 #include "crypto/aead.h"
 
 #include "crypto/hash.h"
-#include "crypto_test.h"
+#include "unit_test.h"
 
 static const struct {
     const char *key, *iv, *aad, *plain, *cipher, *tag;
@@ -51,15 +51,14 @@ static const uint8_t id1[FA_AEAD_KEY_ID_LEN] = {0xa1, 0xb2, 0xc3, 0xd4};
 static const char aad1[] = "accounts:github:12345";
 static const char secret_text[] = "gho_16C7e42F292c6912E7710c838347Ae178B4a";
 
-static void seal_sample(fa_arena_t *arena, uint8_t **sealed, size_t *len)
+static void seal_sample(fa_arena_t *a, uint8_t **sealed, size_t *len)
 {
-    fa_aead_seal(key1, id1, aad1, strlen(aad1), secret_text, strlen(secret_text), arena, sealed,
-                 len);
+    fa_aead_seal(key1, id1, aad1, strlen(aad1), secret_text, strlen(secret_text), a, sealed, len);
 }
 
 static void test_seal_open_round_trip(void)
 {
-    fa_arena_t *arena = fa_arena_create(0);
+    arena = fa_arena_create(0);
     uint8_t *sealed, *plain;
     size_t len, plen;
     seal_sample(arena, &sealed, &len);
@@ -81,7 +80,7 @@ static void test_seal_open_round_trip(void)
 
 static void test_nonce_is_fresh(void)
 {
-    fa_arena_t *arena = fa_arena_create(0);
+    arena = fa_arena_create(0);
     uint8_t *a, *b;
     size_t alen, blen;
     seal_sample(arena, &a, &alen);
@@ -97,7 +96,7 @@ static void test_nonce_is_fresh(void)
  * refused, and the outputs are reset. */
 static void test_tamper_every_byte(void)
 {
-    fa_arena_t *arena = fa_arena_create(0);
+    arena = fa_arena_create(0);
     uint8_t *sealed, *plain = (uint8_t *)"x";
     size_t len, plen = 7;
     seal_sample(arena, &sealed, &len);
@@ -118,7 +117,7 @@ static void test_tamper_every_byte(void)
 
 static void test_wrong_aad_key_truncation(void)
 {
-    fa_arena_t *arena = fa_arena_create(0);
+    arena = fa_arena_create(0);
     uint8_t *sealed, *plain;
     size_t len, plen;
     uint8_t key2[32];
@@ -144,7 +143,7 @@ static void test_wrong_aad_key_truncation(void)
  * anything unknown) does not open. */
 static void test_version_byte(void)
 {
-    fa_arena_t *arena = fa_arena_create(0);
+    arena = fa_arena_create(0);
     uint8_t *sealed, *plain;
     size_t len, plen;
     seal_sample(arena, &sealed, &len);
@@ -162,7 +161,7 @@ static void test_version_byte(void)
  * only with the key. */
 static void test_key_id_in_header(void)
 {
-    fa_arena_t *arena = fa_arena_create(0);
+    arena = fa_arena_create(0);
     uint8_t *sealed, *plain, id[FA_AEAD_KEY_ID_LEN];
     size_t len, plen;
     seal_sample(arena, &sealed, &len);
@@ -180,7 +179,7 @@ static void test_key_id_in_header(void)
  * key, and relabelled as version 2 it does not open. */
 static void test_legacy_version_still_opens(void)
 {
-    fa_arena_t *arena = fa_arena_create(0);
+    arena = fa_arena_create(0);
     size_t n = strlen(secret_text);
     uint8_t v1[FA_AEAD_LEGACY_OVERHEAD + 64], aad[1 + sizeof(aad1)], id[FA_AEAD_KEY_ID_LEN];
     aad[0] = FA_AEAD_VERSION_LEGACY;
@@ -206,7 +205,7 @@ static void test_legacy_version_still_opens(void)
  * kept by reset, so the bytes can be inspected afterwards). */
 static void test_plain_wiped_on_reset(void)
 {
-    fa_arena_t *arena = fa_arena_create(4096);
+    arena = fa_arena_create(4096);
     uint8_t *sealed, *plain;
     size_t len, plen;
     seal_sample(arena, &sealed, &len);
@@ -219,7 +218,7 @@ static void test_plain_wiped_on_reset(void)
 
 int main(void)
 {
-    static const test_case_t cases[] = {
+    static const test_case_t tests[] = {
         {"aes-256-gcm known answers (GCM spec cases 13, 14, 16)", test_gcm_known_answers},
         {"seal/open round trip", test_seal_open_round_trip},
         {"fresh nonce per seal", test_nonce_is_fresh},
@@ -229,7 +228,7 @@ int main(void)
         {"key id in the authenticated header", test_key_id_in_header},
         {"version 1 values still open", test_legacy_version_still_opens},
         {"plain text wiped on arena reset", test_plain_wiped_on_reset},
-        {NULL, NULL},
     };
-    return test_run_suite("crypto/aead", cases);
+    static const fa_unit_suite_t suite = {.name = "crypto/aead"};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

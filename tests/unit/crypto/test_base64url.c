@@ -2,7 +2,7 @@
  * strictness rules that keep one spelling per value. */
 #include "crypto/base64url.h"
 
-#include "crypto_test.h"
+#include "unit_test.h"
 
 static const struct {
     const char *plain, *encoded;
@@ -116,7 +116,7 @@ static void test_round_trip_all_lengths(void)
 
 static void test_arena_variants(void)
 {
-    fa_arena_t *arena = fa_arena_create(0);
+    arena = fa_arena_create(0);
     size_t n = 0;
     CU_ASSERT_STRING_EQUAL(fa_base64url_encode_arena(arena, "foobar", 6), "Zm9vYmFy");
     uint8_t *dec = fa_base64url_decode_arena(arena, FA_STR("Zm9vYmE"), &n);
@@ -139,7 +139,7 @@ static void test_alphabet_check(void)
 
 int main(void)
 {
-    static const test_case_t cases[] = {
+    static const test_case_t tests[] = {
         {"encode RFC 4648 §10 vectors", test_encode_rfc4648},
         {"decode RFC 4648 §10 vectors", test_decode_rfc4648},
         {"url-safe alphabet", test_url_alphabet},
@@ -148,7 +148,7 @@ int main(void)
         {"round trip of every length 0..64", test_round_trip_all_lengths},
         {"arena encode/decode", test_arena_variants},
         {"alphabet check", test_alphabet_check},
-        {NULL, NULL},
     };
-    return test_run_suite("crypto/base64url", cases);
+    static const fa_unit_suite_t suite = {.name = "crypto/base64url"};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

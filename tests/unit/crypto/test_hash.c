@@ -2,7 +2,7 @@
  * constant-time comparison and hex. */
 #include "crypto/hash.h"
 
-#include "crypto_test.h"
+#include "unit_test.h"
 
 static void test_sha256_fips180(void)
 {
@@ -114,20 +114,20 @@ static void test_hex_encode(void)
     fa_hex_encode(in, 0, out);
     CU_ASSERT_STRING_EQUAL(out, "");
 
-    fa_arena_t *arena = fa_arena_create(0);
+    arena = fa_arena_create(0);
     CU_ASSERT_STRING_EQUAL(fa_hex_encode_arena(arena, in, 2), "0001");
     fa_arena_destroy(arena);
 }
 
 int main(void)
 {
-    static const test_case_t cases[] = {
+    static const test_case_t tests[] = {
         {"sha256 FIPS 180 vectors", test_sha256_fips180},
         {"hmac-sha256 RFC 4231 cases 1-4, 6, 7", test_hmac_sha256_rfc4231},
         {"hmac-sha256 empty key and message", test_hmac_empty_key_and_message},
         {"constant-time equality", test_ct_equal},
         {"hex encoding", test_hex_encode},
-        {NULL, NULL},
     };
-    return test_run_suite("crypto/hash", cases);
+    static const fa_unit_suite_t suite = {.name = "crypto/hash"};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

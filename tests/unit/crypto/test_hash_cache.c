@@ -4,7 +4,7 @@
  * a key set or a keyring forgets its keys. */
 #include "crypto/hash.c"
 
-#include "crypto/crypto_test.h"
+#include "unit_test.h"
 #include "crypto/keyring.h"
 #include "crypto/signed_token.h"
 
@@ -63,7 +63,7 @@ static void test_signing_keys_clear_forgets(void)
     uint8_t k0[32], k1[32];
     memcpy(k0, keys.keys[0], 32);
     memcpy(k1, keys.keys[1], 32);
-    fa_arena_t *arena = fa_arena_create(4096);
+    arena = fa_arena_create(4096);
     char *signed_value = fa_signed_value_create(&keys, arena, FA_STR("42"));
     fa_str_t value;
     CU_ASSERT_TRUE(fa_signed_value_verify(&keys, fa_str_from(signed_value), &value));
@@ -90,11 +90,11 @@ static void test_keyring_clear_forgets(void)
 
 int main(void)
 {
-    static const test_case_t cases[] = {
+    static const test_case_t tests[] = {
         {"forget wipes the slot", test_forget_wipes_the_slot},
         {"signing keys clear forgets their keys", test_signing_keys_clear_forgets},
         {"keyring clear forgets its keys", test_keyring_clear_forgets},
-        {NULL, NULL},
     };
-    return test_run_suite("crypto/hash_cache", cases);
+    static const fa_unit_suite_t suite = {.name = "crypto/hash_cache"};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

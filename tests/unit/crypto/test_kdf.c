@@ -3,7 +3,7 @@
 #include "crypto/kdf.h"
 
 #include "crypto/hash.h"
-#include "crypto_test.h"
+#include "unit_test.h"
 
 static void check_hkdf(const char *ikm_hex, const char *salt_hex, const char *info_hex, size_t len,
                        const char *okm_hex)
@@ -55,11 +55,11 @@ static void test_derive_separates_purposes(void)
 
 int main(void)
 {
-    static const test_case_t cases[] = {
+    static const test_case_t tests[] = {
         {"hkdf-sha256 RFC 5869 test case 1", test_hkdf_rfc5869_case1},
         {"hkdf-sha256 RFC 5869 test case 3", test_hkdf_rfc5869_case3},
         {"derive separates purposes and secrets", test_derive_separates_purposes},
-        {NULL, NULL},
     };
-    return test_run_suite("crypto/kdf", cases);
+    static const fa_unit_suite_t suite = {.name = "crypto/kdf"};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

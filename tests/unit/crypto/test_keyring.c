@@ -3,14 +3,14 @@
 #include "crypto/keyring.h"
 
 #include "crypto/kdf.h"
-#include "crypto_test.h"
+#include "unit_test.h"
 
 static const char *const new_secret = "n3w-s3cret-0123456789abcdefghijklmnopqrst";
 static const char *const old_secret = "0ld-s3cret-0123456789abcdefghijklmnopqrst";
 
 static void test_round_trip_and_aad_binding(void)
 {
-    fa_arena_t *arena = fa_arena_create(0);
+    arena = fa_arena_create(0);
     fa_keyring_t ring;
     const char *secrets[1] = {new_secret};
     fa_keyring_init(&ring, FA_KDF_LABEL_TOKEN_ENCRYPTION, secrets, 1);
@@ -31,7 +31,7 @@ static void test_round_trip_and_aad_binding(void)
 
 static void test_rotation_keeps_old_values_readable(void)
 {
-    fa_arena_t *arena = fa_arena_create(0);
+    arena = fa_arena_create(0);
     fa_keyring_t before, after, dropped;
     const char *old_only[1] = {old_secret};
     const char *rotated[2] = {new_secret, old_secret};
@@ -53,7 +53,7 @@ static void test_rotation_keeps_old_values_readable(void)
 
 static void test_purposes_and_contexts_are_independent(void)
 {
-    fa_arena_t *arena = fa_arena_create(0);
+    arena = fa_arena_create(0);
     fa_keyring_t tokens, binding, browser_a, browser_a_again, browser_b;
     const char *secrets[1] = {new_secret};
     fa_keyring_init(&tokens, FA_KDF_LABEL_TOKEN_ENCRYPTION, secrets, 1);
@@ -78,7 +78,7 @@ static void test_purposes_and_contexts_are_independent(void)
  * an unknown secret at -1; ids differ per purpose label. */
 static void test_values_name_their_key(void)
 {
-    fa_arena_t *arena = fa_arena_create(0);
+    arena = fa_arena_create(0);
     fa_keyring_t before, after, jwt, binding, browser;
     const char *old_only[1] = {old_secret};
     const char *rotated[2] = {new_secret, old_secret};
@@ -108,12 +108,12 @@ static void test_values_name_their_key(void)
 
 int main(void)
 {
-    static const test_case_t cases[] = {
+    static const test_case_t tests[] = {
         {"sealed values name their key", test_values_name_their_key},
         {"round trip and aad binding", test_round_trip_and_aad_binding},
         {"rotation keeps old values readable", test_rotation_keeps_old_values_readable},
         {"purposes and contexts are independent", test_purposes_and_contexts_are_independent},
-        {NULL, NULL},
     };
-    return test_run_suite("crypto/keyring", cases);
+    static const fa_unit_suite_t suite = {.name = "crypto/keyring"};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

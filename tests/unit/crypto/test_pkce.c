@@ -2,7 +2,7 @@
 #include "crypto/pkce.h"
 
 #include "crypto/base64url.h"
-#include "crypto_test.h"
+#include "unit_test.h"
 
 static void test_rfc7636_appendix_b(void)
 {
@@ -55,11 +55,11 @@ static void test_verifier_validation(void)
 
 int main(void)
 {
-    static const test_case_t cases[] = {
+    static const test_case_t tests[] = {
         {"RFC 7636 Appendix B example", test_rfc7636_appendix_b},
         {"generated verifier", test_generated_verifier},
         {"verifier validation", test_verifier_validation},
-        {NULL, NULL},
     };
-    return test_run_suite("crypto/pkce", cases);
+    static const fa_unit_suite_t suite = {.name = "crypto/pkce"};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

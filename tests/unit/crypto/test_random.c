@@ -4,7 +4,7 @@
 #include <ctype.h>
 
 #include "crypto/base64url.h"
-#include "crypto_test.h"
+#include "unit_test.h"
 
 static void test_random_bytes_fill(void)
 {
@@ -19,7 +19,7 @@ static void test_random_bytes_fill(void)
 
 static void test_token_b64url(void)
 {
-    fa_arena_t *arena = fa_arena_create(0);
+    arena = fa_arena_create(0);
     char *t1 = fa_random_token_b64url(arena, 32);
     char *t2 = fa_random_token_b64url(arena, 32);
     uint8_t raw[32];
@@ -58,11 +58,11 @@ static void test_uuid_v4_format(void)
 
 int main(void)
 {
-    static const test_case_t cases[] = {
+    static const test_case_t tests[] = {
         {"random bytes are filled and differ", test_random_bytes_fill},
         {"base64url tokens", test_token_b64url},
         {"uuid v4 format", test_uuid_v4_format},
-        {NULL, NULL},
     };
-    return test_run_suite("crypto/random", cases);
+    static const fa_unit_suite_t suite = {.name = "crypto/random"};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

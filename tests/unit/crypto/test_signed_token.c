@@ -4,13 +4,11 @@
 
 #include "crypto/base64url.h"
 #include "crypto/kdf.h"
-#include "crypto_test.h"
+#include "unit_test.h"
 
 static const char *const secret_new = "new-secret-0123456789abcdef0123456789";
 static const char *const secret_old = "old-secret-0123456789abcdef0123456789";
 static const char *const secret_gone = "gone-secret-0123456789abcdef012345678";
-
-static fa_arena_t *arena;
 
 static void init_keys(fa_signing_keys_t *keys, const char *a, const char *b)
 {
@@ -240,7 +238,7 @@ static void test_signed_value(void)
 
 int main(void)
 {
-    static const test_case_t cases[] = {
+    static const test_case_t tests[] = {
         {"create/verify round trip and documented construction", test_create_verify_round_trip},
         {"tokens are unique", test_tokens_are_unique},
         {"tampered token or signature refused", test_tampering_refused},
@@ -248,10 +246,10 @@ int main(void)
         {"secret rotation: first signs, all verify", test_rotation},
         {"key set init and clear", test_keys_init_and_clear},
         {"signed values per purpose", test_signed_value},
-        {NULL, NULL},
     };
     arena = fa_arena_create(0);
-    int rc = test_run_suite("crypto/signed_token", cases);
+    static const fa_unit_suite_t suite = {.name = "crypto/signed_token"};
+    int rc = fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
     fa_arena_destroy(arena);
     return rc;
 }

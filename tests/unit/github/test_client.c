@@ -33,7 +33,6 @@
 static pid_t emu_pid;
 static int emu_stdout = -1;
 static char origin[128];
-static fa_arena_t *arena;
 static fa_github_t *gh;      /* timeout 5 s */
 static fa_github_t *gh_fast; /* timeout 300 ms */
 static fa_github_t *gh_page; /* 10 orgs per page */
@@ -839,7 +838,7 @@ static fa_github_t *client(long timeout_ms, long per_page)
 
 int main(void)
 {
-    static const test_case_t cases[] = {
+    static const test_case_t tests[] = {
         {"exchange_ok", test_exchange_ok},
         {"code_reuse_rejected_once_per_call", test_code_reuse_rejected_once_per_call},
         {"wrong_verifier_rejected", test_wrong_verifier_rejected},
@@ -863,7 +862,6 @@ int main(void)
         {"body_over_1mib_refused", test_body_over_1mib_refused},
         {"redirect_not_followed", test_redirect_not_followed},
         {"foreign_next_page_refused", test_foreign_next_page_refused},
-        {NULL, NULL},
     };
     /* A missing node or emulator is a failure, not a skip. */
     if (!emulator_start()) {
@@ -875,7 +873,8 @@ int main(void)
     gh = client(5000, 0);
     gh_fast = client(300, 0);
     gh_page = client(5000, 10);
-    int rc = test_run_suite("github_client", cases);
+    static const fa_unit_suite_t suite = {.name = "github/client"};
+    int rc = fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
     fa_github_destroy(gh);
     fa_github_destroy(gh_fast);
     fa_github_destroy(gh_page);

@@ -7,8 +7,6 @@
 #include "github/link_header.h"
 #include "unit_test.h"
 
-static fa_arena_t *arena;
-
 static const char *next_of(const char *header, fa_github_next_t *kind)
 {
     const char *url = NULL;
@@ -157,7 +155,7 @@ static void test_same_origin_normalises(void)
 int main(void)
 {
     arena = fa_arena_create(0);
-    static const test_case_t cases[] = {
+    static const test_case_t tests[] = {
         {"github_shape", test_github_shape},
         {"last_page_has_no_next", test_last_page_has_no_next},
         {"quoted_params", test_quoted_params},
@@ -165,9 +163,9 @@ int main(void)
         {"junk_rejected", test_junk_rejected},
         {"foreign_origin_refused", test_foreign_origin_refused},
         {"same_origin_normalises", test_same_origin_normalises},
-        {NULL, NULL},
     };
-    int rc = test_run_suite("github_link_header", cases);
+    static const fa_unit_suite_t suite = {.name = "github/link_header"};
+    int rc = fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
     fa_arena_destroy(arena);
     return rc;
 }

@@ -7,8 +7,6 @@
 #include "github/responses.h"
 #include "unit_test.h"
 
-static fa_arena_t *arena;
-
 static fa_status_t tokens(const char *json, fa_github_tokens_t *out, fa_error_t *err)
 {
     return fa_github_parse_tokens(arena, json, strlen(json), out, err);
@@ -339,7 +337,7 @@ static void test_email_and_org_fields_validated(void)
 int main(void)
 {
     arena = fa_arena_create(0);
-    static const test_case_t cases[] = {
+    static const test_case_t tests[] = {
         {"tokens_ok", test_tokens_ok},
         {"tokens_error_with_200", test_tokens_error_with_200},
         {"tokens_unusable", test_tokens_unusable},
@@ -352,9 +350,9 @@ int main(void)
         {"user_fields_validated", test_user_fields_validated},
         {"token_fields_validated", test_token_fields_validated},
         {"email_and_org_fields_validated", test_email_and_org_fields_validated},
-        {NULL, NULL},
     };
-    int rc = test_run_suite("github_responses", cases);
+    static const fa_unit_suite_t suite = {.name = "github/responses"};
+    int rc = fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
     fa_arena_destroy(arena);
     return rc;
 }

@@ -1,7 +1,7 @@
 /* Cookie header parsing (cookies.c): RFC 6265 cookie-string, read the way
  * browsers actually send it. */
 #include "http/request.h"
-#include "http_test.h"
+#include "unit_test.h"
 
 static fa_status_t parse(const char *header, size_t max, fa_pairs_t *out, fa_error_t *err)
 {
@@ -106,5 +106,7 @@ int main(void)
         TEST(test_duplicates_kept_in_order),
         TEST(test_limit),
     };
-    return RUN_SUITE("http_cookies", tests);
+    static const fa_unit_suite_t suite = {
+        .name = "http/cookies", .setup = test_arena_setup, .teardown = test_arena_teardown};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

@@ -1,7 +1,7 @@
 /* JSON request bodies (json_body.c): media type, UTF-8, depth, duplicates,
  * errors that never echo the body, and the json_t dying with the arena. */
 #include "http/request.h"
-#include "http_test.h"
+#include "unit_test.h"
 
 static fa_error_t err;
 
@@ -135,5 +135,7 @@ int main(void)
         TEST(test_error_never_echoes_body), TEST(test_depth_limit),
         TEST(test_released_with_arena),
     };
-    return RUN_SUITE("http_json_body", tests);
+    static const fa_unit_suite_t suite = {
+        .name = "http/json_body", .setup = test_arena_setup, .teardown = test_arena_teardown};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

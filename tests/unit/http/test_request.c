@@ -1,7 +1,7 @@
 /* FastCGI params into fa_request_t (request.c): the limits of request.h,
  * duplicate headers, httpoxy, cookies and query strings. */
 #include "http/request.h"
-#include "http_test.h"
+#include "unit_test.h"
 
 static fa_request_t req;
 static fa_error_t err;
@@ -340,5 +340,7 @@ int main(void)
         TEST(test_content_type_match),
         TEST(test_route_param_lookup),
     };
-    return RUN_SUITE("http_request", tests);
+    static const fa_unit_suite_t suite = {
+        .name = "http/request", .setup = test_arena_setup, .teardown = test_arena_teardown};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

@@ -4,7 +4,7 @@
  * reaching the wire, and the broken mark that stops outside data (a header
  * value with CR/LF, a body that cannot be serialised) without an abort. */
 #include "http/response.h"
-#include "http_test.h"
+#include "unit_test.h"
 
 static fa_response_t res;
 
@@ -415,5 +415,7 @@ int main(void)
         TEST(test_serialize_no_body_statuses),
         TEST(test_serialize_appends),
     };
-    return RUN_SUITE("http_response", tests);
+    static const fa_unit_suite_t suite = {
+        .name = "http/response", .setup = test_arena_setup, .teardown = test_arena_teardown};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

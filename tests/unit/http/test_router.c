@@ -1,7 +1,7 @@
 /* Route matching (router.c): literal and {param} segments, HEAD on GET
  * routes, 405 with Allow, trailing slashes and empty segments. */
 #include "http/router.h"
-#include "http_test.h"
+#include "unit_test.h"
 
 static fa_status_t h_any(fa_ctx_t *ctx, fa_error_t *err)
 {
@@ -172,5 +172,7 @@ int main(void)
         TEST(test_method_not_allowed), TEST(test_allow_buffer_bounded),
         TEST(test_not_found),          TEST(test_empty_table),
     };
-    return RUN_SUITE("http_router", tests);
+    static const fa_unit_suite_t suite = {
+        .name = "http/router", .setup = test_arena_setup, .teardown = test_arena_teardown};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

@@ -1,6 +1,6 @@
 /* Percent-decoding, form/query parsing and UTF-8 validation (urlencoded.c). */
 #include "http/request.h"
-#include "http_test.h"
+#include "unit_test.h"
 
 static fa_status_t decode(const char *in, size_t len, bool plus, fa_str_t *out, fa_error_t *err)
 {
@@ -189,5 +189,7 @@ int main(void)
         TEST(test_parse_limit),
         TEST(test_parse_bad_encoding),
     };
-    return RUN_SUITE("http_urlencoded", tests);
+    static const fa_unit_suite_t suite = {
+        .name = "http/urlencoded", .setup = test_arena_setup, .teardown = test_arena_teardown};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

@@ -160,7 +160,7 @@ static void test_kind_dispatch(void)
 
 static void test_reason_text_is_bounded(void)
 {
-    fa_arena_t *arena = fa_arena_create(4096);
+    arena = fa_arena_create(4096);
     fa_error_t e1 = {FA_ERR_UPSTREAM, "github_unavailable", "GitHub is unavailable",
                      "orgs answered HTTP 500"};
     CU_ASSERT_STRING_EQUAL(fa_jobs_reason(arena, &e1),
@@ -279,5 +279,6 @@ int main(void)
         {"job settings: defaults and overrides", test_job_settings_defaults_and_overrides},
         {"job settings: refusals name the variable", test_job_settings_refused_name_the_variable},
     };
-    return fa_unit_run(&(fa_unit_suite_t){.name = "jobs_runner"}, tests, FA_UNIT_COUNT(tests));
+    static const fa_unit_suite_t suite = {.name = "jobs/runner"};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }

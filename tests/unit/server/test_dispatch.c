@@ -9,12 +9,12 @@
 #include <time.h>
 
 #include "core/config.h"
-#include "core/core_test.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "handlers/routes.h"
 #include "services/services.h"
 #include "server/request_worker.h"
+#include "unit_test.h"
 
 static fa_config_t cfg;
 static fa_worker_t worker;
@@ -535,7 +535,7 @@ int main(void)
         TEST(test_nothing_leaks_to_next_request),
         TEST(test_request_log_line_and_cleared_tag),
     };
-    const fa_unit_suite_t suite = {
+    static const fa_unit_suite_t suite = {
         .name = "server/dispatch", .init = suite_init, .cleanup = suite_cleanup};
     return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }
