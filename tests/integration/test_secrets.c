@@ -412,23 +412,50 @@ static long long fa_statements_since(const char *t0)
                       FA_CACHE_APP, t0, NULL);
 }
 
-static void test_cookie_cache(void)
+/* The instance with the cache on is the fixture of its own suite: started in
+ * init, stopped in cleanup. A failed fatal check ends the test on the spot;
+ * cleanup still runs, so no second `serve` outlives the run. */
+static fa_instance_t fa_cache_instance;
+
+static int fa_cookie_cache_cleanup(void)
+{
+    fa_instance_stop(&fa_cache_instance); /* also after a partial start */
+    return 0;
+}
+
+/* CUnit skips a suite's cleanup when its init fails: a failed init cleans up
+ * itself. */
+static int fa_cookie_cache_init(void)
 {
     char *db = fa_envfile_get("DATABASE_URL");
-    FA_CHECK_FATAL(db != NULL && strchr(db, '=') != NULL,
-                   "DATABASE_URL is not a key=value conninfo: %s", db ? db : "(none)");
+    if (db == NULL || strchr(db, '=') == NULL) {
+        fprintf(stderr, "cookie cache suite: DATABASE_URL is not a key=value conninfo: %s\n",
+                db ? db : "(none)");
+        free(db);
+        return 1;
+    }
     char *db_env = fa_xasprintf("DATABASE_URL=%s application_name=%s", db, FA_CACHE_APP);
     const char *overrides[] = {db_env, "FOUNDRY_COOKIE_CACHE_MAX_AGE=60", NULL};
-    fa_instance_t in;
-    bool up = fa_instance_start(&in, "cookie-cache", overrides);
-    FA_CHECK_FATAL(up, "instance with the cookie cache did not start (log %s)", in.log);
+    bool up = fa_instance_start(&fa_cache_instance, "cookie-cache", overrides);
+    if (!up) {
+        fprintf(stderr, "cookie cache suite: the instance with the cache did not start (log %s)\n",
+                fa_cache_instance.log);
+        fa_cookie_cache_cleanup();
+    }
+    free(db_env), free(db);
+    return up ? 0 : 1;
+}
+
+static void test_cookie_cache(void)
+{
+    const fa_instance_t *in = &fa_cache_instance;
 
     fa_id_user_t u;
     fa_id_user_new(&u, "cache");
     const char *name = fa_session_cookie_name();
     char *cookie = fa_xasprintf("%s=%s", name, u.session);
     fa_fcgi_request_t first = {.path = "/v1/auth/verify", .cookie = cookie};
-    fa_http_response_t *r = fa_instance_request(&in, &first);
+    fa_http_response_t *r = fa_instance_request(in, &first);
     char *cache_name = fa_xasprintf("%s_cache", name);
     char *cache = fa_set_cookie_value(r, cache_name);
     const char *set = fa_set_cookie_header(r, cache_name);
@@ -449,7 +476,7 @@ static void test_cookie_cache(void)
     fa_fcgi_request_t cached = {.path = "/v1/auth/verify", .cookie = both};
     int ok = 0;
     for (int i = 0; i < 50; i++) {
-        r = fa_instance_request(&in, &cached);
+        r = fa_instance_request(in, &cached);
         const char *uid = fa_http_header(r, "X-Auth-User-Id");
         ok += r->status == 200 && uid && strcmp(uid, u.id_text) == 0;
         fa_http_response_free(r);
@@ -459,7 +486,7 @@ static void test_cookie_cache(void)
     FA_CHECK(during == 0, "50 verifies within max-age ran %lld statement(s) on the database",
              during);
     /* Control: without the cache cookie the same instance does query. */
-    r = fa_instance_request(&in, &first);
+    r = fa_instance_request(in, &first);
     FA_CHECK(r->status == 200, "verify without the cache cookie: %ld", r->status);
     fa_http_response_free(r);
     FA_CHECK(fa_statements_since(t0) >= 1,
@@ -470,7 +497,7 @@ static void test_cookie_cache(void)
     char *other = fa_id_user_second_session(&u, &jar2);
     char *mixed = fa_xasprintf("%s=%s; %s=%s", name, other, cache_name, cache);
     fa_fcgi_request_t swapped = {.path = "/v1/auth/session", .cookie = mixed};
-    r = fa_instance_request(&in, &swapped);
+    r = fa_instance_request(in, &swapped);
     json_t *j = fa_http_json(r);
     const char *sid_seen = json_string_value(json_object_get(json_object_get(j, "session"), "id"));
     char *other_sid = fa_session_id_of(other);
@@ -485,7 +512,7 @@ static void test_cookie_cache(void)
     FA_CHECK(r->status == 204, "sign-out: %ld", r->status);
     fa_http_response_free(r);
     /* The documented window: a read with a fresh cache cookie still passes. */
-    r = fa_instance_request(&in, &cached);
+    r = fa_instance_request(in, &cached);
     FA_CHECK(r->status == 200,
              "cached verify inside the window after revocation: %ld (the README "
              "documents up to max-age)",
@@ -498,7 +525,7 @@ static void test_cookie_cache(void)
                                   .cookie = both,
                                   .origin = origin,
                                   .body = "{}"};
-    r = fa_instance_request(&in, &mutation);
+    r = fa_instance_request(in, &mutation);
     FA_CHECK_JSON_ERROR(r, 401, "session_revoked",
                         "a mutation with a revoked session and a cache cookie");
     fa_http_response_free(r);
@@ -508,25 +535,24 @@ static void test_cookie_cache(void)
                                .cookie = both,
                                .origin = origin,
                                .body = "{\"audience\":\"api.test\"}"};
-    r = fa_instance_request(&in, &token);
+    r = fa_instance_request(in, &token);
     FA_CHECK(r->status == 401, "a JWT for a revoked session via the cache: %ld", r->status);
     fa_http_response_free(r);
     char *cache_cookie = fa_xasprintf("%s=%s", cache_name, cache);
     fa_fcgi_request_t bearer = {
         .path = "/v1/auth/verify", .bearer = u.session, .cookie = cache_cookie};
-    r = fa_instance_request(&in, &bearer);
+    r = fa_instance_request(in, &bearer);
     FA_CHECK(r->status == 401, "a bearer caller with a cache cookie after revocation: %ld",
              r->status);
     fa_http_response_free(r);
     /* The session still alive is unaffected. */
     fa_fcgi_request_t alive = {.path = "/v1/auth/verify", .bearer = other};
-    r = fa_instance_request(&in, &alive);
+    r = fa_instance_request(in, &alive);
     FA_CHECK(r->status == 200, "the other session: %ld", r->status);
     fa_http_response_free(r);
 
-    fa_instance_stop(&in);
     free(cache_cookie), free(origin), free(other_sid), free(mixed), free(other), free(both);
-    free(t0), free(cache), free(cache_name), free(cookie), free(db_env), free(db);
+    free(t0), free(cache), free(cache_name), free(cookie);
     fa_http_jar_free(jar2);
     fa_id_user_free(&u);
 }
@@ -554,6 +580,9 @@ void fa_register_secrets_suite(void)
     fa_test_add(s, "keys reseal: after it admin check says the old secret can go",
                 test_reseal_after_rotation);
     fa_test_add(s, "cookie cache off by default", test_cookie_cache_off_by_default);
-    fa_test_add(s, "cookie cache: no database within max-age, mutations still checked",
+    /* Its own suite: the second instance is the suite's fixture. */
+    CU_pSuite cache =
+        fa_suite_add("secrets: cookie cache", fa_cookie_cache_init, fa_cookie_cache_cleanup);
+    fa_test_add(cache, "cookie cache: no database within max-age, mutations still checked",
                 test_cookie_cache);
 }
