@@ -4,6 +4,8 @@
 #ifndef FA_CORE_STATUS_H
 #define FA_CORE_STATUS_H
 
+#include <stdbool.h>
+
 typedef enum {
     FA_OK = 0,
     FA_ERR_BAD_REQUEST,      /* 400 */
@@ -24,7 +26,8 @@ typedef enum {
 
 typedef struct {
     fa_status_t status;
-    const char *code;    /* snake_case, e.g. "database_unavailable" */
+    const char *code;    /* snake_case, e.g. "database_unavailable"; a code that callers
+                          * test is a named constant of the module that sets it */
     const char *message; /* human text for the client */
     const char *detail;  /* log only; may be NULL */
 } fa_error_t;
@@ -35,5 +38,15 @@ const char *fa_http_reason(int http_code);
 /* Fills err and returns status, so callers can `return fa_error_set(...)`. */
 fa_status_t fa_error_set(fa_error_t *err, fa_status_t status, const char *code,
                          const char *message, const char *detail);
+
+/* Whether err carries code, compared by identity (h2o's h2o_socket_error_*):
+ * code is the producing module's `extern const char fa_<module>_err_<x>[]`,
+ * and the producer sets err->code from that same constant. Two modules may
+ * then use the same text without one test matching the other's error, and
+ * a misspelt code is a compile error rather than a silent mismatch. */
+static inline bool fa_error_is(const fa_error_t *err, const char *code)
+{
+    return err->code == code;
+}
 
 #endif

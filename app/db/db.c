@@ -239,6 +239,8 @@ fa_status_t fa_db_ready(fa_db_t *db, fa_error_t *err)
                         "the database is unavailable, try again shortly", "not connected");
 }
 
+const char fa_db_err_conflict[] = "conflict";
+
 static void fa_db_clear(void *res)
 {
     PQclear(res);
@@ -261,7 +263,8 @@ static PGresult *fa_db_check(fa_db_t *db, fa_arena_t *arena, PGresult *r, const 
         fa_error_set(err, FA_ERR_UNAVAILABLE, "database_unavailable",
                      "the database is unavailable, try again shortly", "connection lost");
     } else if (sqlstate && strcmp(sqlstate, "23505") == 0) {
-        fa_error_set(err, FA_ERR_CONFLICT, "conflict", "the resource already exists", sqlstate);
+        fa_error_set(err, FA_ERR_CONFLICT, fa_db_err_conflict, "the resource already exists",
+                     sqlstate);
     } else if (sqlstate && strcmp(sqlstate, "57014") == 0) {
         fa_error_set(err, FA_ERR_UNAVAILABLE, "database_timeout",
                      "the database did not answer in time", sqlstate);

@@ -35,11 +35,15 @@ void fa_db_destroy(fa_db_t *db);
  * backoff has not elapsed. A connect attempt is bounded (500 ms). */
 fa_status_t fa_db_ready(fa_db_t *db, fa_error_t *err);
 
+/* err->code of a unique violation (23505), "conflict"; compare by identity
+ * (fa_error_is). */
+extern const char fa_db_err_conflict[];
+
 /* Executes a registered statement with text parameters (NULL = SQL NULL).
  * The result is released with the arena. Returns NULL and sets err on
  * failure: FA_ERR_UNAVAILABLE when the connection broke (the worker
- * reconnects later), FA_ERR_CONFLICT for a unique violation (23505),
- * FA_ERR_INTERNAL otherwise (SQLSTATE in err->detail). */
+ * reconnects later), FA_ERR_CONFLICT fa_db_err_conflict for a unique
+ * violation (23505), FA_ERR_INTERNAL otherwise (SQLSTATE in err->detail). */
 PGresult *fa_db_exec(fa_db_t *db, fa_arena_t *arena, const char *statement, int count,
                      const char *const *values, fa_error_t *err);
 

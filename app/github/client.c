@@ -54,6 +54,13 @@ typedef struct {
     fa_str_t link; /* in the arena; FA_STR_NULL when absent */
 } response_t;
 
+const char fa_github_err_unavailable[] = "github_unavailable";
+const char fa_github_err_timeout[] = "github_timeout";
+const char fa_github_err_unauthorized[] = "github_unauthorized";
+const char fa_github_err_rate_limited[] = "github_rate_limited";
+const char fa_github_err_refused[] = "github_refused";
+const char fa_github_err_invalid_argument[] = "invalid_github_argument";
+
 static void *xstrdup(const char *s)
 {
     char *copy = strdup(s);
@@ -285,11 +292,11 @@ static void capture_rate_limit(fa_github_t *gh, fa_arena_t *arena, long status)
 static fa_status_t transport_error(fa_github_t *gh, CURLcode rc, fa_error_t *err)
 {
     if (rc == CURLE_OPERATION_TIMEDOUT)
-        return fa_error_set(err, FA_ERR_UPSTREAM, "github_timeout", "GitHub did not answer in time",
-                            curl_easy_strerror(rc));
+        return fa_error_set(err, FA_ERR_UPSTREAM, fa_github_err_timeout,
+                            "GitHub did not answer in time", curl_easy_strerror(rc));
     if ((rc == CURLE_WRITE_ERROR && gh->body_too_large) || rc == CURLE_FILESIZE_EXCEEDED)
         return fa_github_bad_response(err, "answer larger than 1 MiB");
-    return fa_error_set(err, FA_ERR_UPSTREAM, "github_unavailable", "GitHub is unavailable",
+    return fa_error_set(err, FA_ERR_UPSTREAM, fa_github_err_unavailable, "GitHub is unavailable",
                         curl_easy_strerror(rc));
 }
 
@@ -328,17 +335,17 @@ static fa_status_t check_status(fa_github_t *gh, fa_arena_t *arena, const reques
         return FA_OK;
     const char *detail = fa_arena_sprintf(arena, "%s answered HTTP %ld", req->what, resp->status);
     if (resp->status == 401)
-        return fa_error_set(err, FA_ERR_UPSTREAM, "github_unauthorized",
+        return fa_error_set(err, FA_ERR_UPSTREAM, fa_github_err_unauthorized,
                             "the GitHub token is no longer valid", detail);
     if (gh->rate_limited)
-        return fa_error_set(err, FA_ERR_UPSTREAM, "github_rate_limited",
+        return fa_error_set(err, FA_ERR_UPSTREAM, fa_github_err_rate_limited,
                             "GitHub rate limit reached, try again later", detail);
     if (resp->status >= 500)
-        return fa_error_set(err, FA_ERR_UPSTREAM, "github_unavailable", "GitHub is unavailable",
-                            detail);
+        return fa_error_set(err, FA_ERR_UPSTREAM, fa_github_err_unavailable,
+                            "GitHub is unavailable", detail);
     if (resp->status >= 400)
-        return fa_error_set(err, FA_ERR_UPSTREAM, "github_refused", "GitHub refused the request",
-                            detail);
+        return fa_error_set(err, FA_ERR_UPSTREAM, fa_github_err_refused,
+                            "GitHub refused the request", detail);
     return fa_github_bad_response(err, detail);
 }
 
@@ -354,7 +361,7 @@ static fa_status_t call(fa_github_t *gh, fa_arena_t *arena, const request_t *req
 
 static fa_status_t bad_argument(fa_error_t *err, const char *detail)
 {
-    return fa_error_set(err, FA_ERR_BAD_REQUEST, "invalid_github_argument",
+    return fa_error_set(err, FA_ERR_BAD_REQUEST, fa_github_err_invalid_argument,
                         "the request to GitHub could not be built", detail);
 }
 

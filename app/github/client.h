@@ -20,6 +20,8 @@
  *                        repository or without the public_repo scope)
  * except argument errors (FA_ERR_BAD_REQUEST "invalid_github_argument") for a
  * token or repository name that could not be sent safely.
+ * Each code is a constant below (fa_github_err_<x>); test it with
+ * fa_error_is, never strcmp.
  * All returned strings live in the caller's arena; on failure the out
  * parameters are left zeroed/NULL. */
 #ifndef FA_GITHUB_CLIENT_H
@@ -37,6 +39,16 @@
 /* list_orgs follows at most this many pages, then fails rather than return a
  * truncated list. */
 #define FA_GITHUB_MAX_PAGES 50
+
+/* The codes of the list above; err->code is one of these pointers. */
+extern const char fa_github_err_unavailable[];      /* "github_unavailable" */
+extern const char fa_github_err_timeout[];          /* "github_timeout" */
+extern const char fa_github_err_bad_response[];     /* "github_bad_response" */
+extern const char fa_github_err_rejected_code[];    /* "github_rejected_code" */
+extern const char fa_github_err_unauthorized[];     /* "github_unauthorized" */
+extern const char fa_github_err_rate_limited[];     /* "github_rate_limited" */
+extern const char fa_github_err_refused[];          /* "github_refused" */
+extern const char fa_github_err_invalid_argument[]; /* "invalid_github_argument" */
 
 typedef struct fa_github fa_github_t;
 

@@ -48,7 +48,7 @@ fa_status_t fa_github_limit_check(fa_db_t *db, fa_arena_t *arena, long *wait_sec
 
 bool fa_github_limit_is(const fa_error_t *err)
 {
-    return err->code && strcmp(err->code, "github_rate_limited") == 0;
+    return fa_error_is(err, fa_github_err_rate_limited);
 }
 
 void fa_github_limit_note(fa_db_t *db, fa_arena_t *arena, const fa_github_t *gh,
@@ -76,6 +76,7 @@ fa_status_t fa_github_limit_refuse(fa_arena_t *arena, long wait_seconds, fa_erro
 {
     fa_metrics_inc(FA_METRIC_GITHUB_CALLS_WITHHELD);
     return fa_error_set(
-        err, FA_ERR_UPSTREAM, "github_rate_limited", "GitHub is limiting requests; try again later",
+        err, FA_ERR_UPSTREAM, fa_github_err_rate_limited,
+        "GitHub is limiting requests; try again later",
         fa_arena_sprintf(arena, "not calling GitHub for another %ld s", wait_seconds));
 }

@@ -13,11 +13,14 @@
 #include <jansson.h>
 #include <strings.h>
 
+const char fa_github_err_bad_response[] = "github_bad_response";
+const char fa_github_err_rejected_code[] = "github_rejected_code";
+
 static const char *const BAD_MESSAGE = "GitHub sent an answer that could not be understood";
 
 fa_status_t fa_github_bad_response(fa_error_t *err, const char *detail)
 {
-    return fa_error_set(err, FA_ERR_UPSTREAM, "github_bad_response", BAD_MESSAGE, detail);
+    return fa_error_set(err, FA_ERR_UPSTREAM, fa_github_err_bad_response, BAD_MESSAGE, detail);
 }
 
 bool fa_github_token_valid(const char *token)
@@ -221,7 +224,7 @@ fa_status_t fa_github_parse_tokens(fa_arena_t *arena, const char *body, size_t l
         return fa_github_bad_response(err, "token answer is not a JSON object");
     const json_t *error = json_object_get(root, "error");
     if (error)
-        return fa_error_set(err, FA_ERR_UPSTREAM, "github_rejected_code",
+        return fa_error_set(err, FA_ERR_UPSTREAM, fa_github_err_rejected_code,
                             "GitHub refused the sign-in code", error_name(arena, error));
     fa_github_tokens_t t = {0};
     if (!get_string(arena, root, "access_token", TEXT_PLAIN, FA_GITHUB_MAX_TOKEN,

@@ -4,6 +4,9 @@
 
 #include <string.h>
 
+const char fa_github_token_err_missing[] = "github_token_missing";
+const char fa_github_token_err_unreadable[] = "github_token_unreadable";
+
 static const fa_db_statement_t fa_github_token_statements[] = {
     {"github_token_load",
      "SELECT access_token_enc, refresh_token_enc, "
@@ -64,14 +67,14 @@ fa_status_t fa_github_token_load(fa_db_t *db, fa_arena_t *arena, const fa_keyrin
     if (!r)
         return err->status;
     if (PQntuples(r) != 1 || !fa_db_value(r, 0, "access_token_enc"))
-        return fa_error_set(err, FA_ERR_NOT_FOUND, "github_token_missing",
+        return fa_error_set(err, FA_ERR_NOT_FOUND, fa_github_token_err_missing,
                             "no GitHub token is on file for this user; sign in again", NULL);
     if (!fa_open_column(r, "access_token_enc", arena, ring, fa_aad(arena, user_id, "access"),
                         &out->access_token) ||
         !fa_open_column(r, "refresh_token_enc", arena, ring, fa_aad(arena, user_id, "refresh"),
                         &out->refresh_token)) {
         memset(out, 0, sizeof(*out));
-        return fa_error_set(err, FA_ERR_INTERNAL, "github_token_unreadable",
+        return fa_error_set(err, FA_ERR_INTERNAL, fa_github_token_err_unreadable,
                             "the stored GitHub token cannot be decrypted; sign in again",
                             "no configured secret opens it");
     }
@@ -112,7 +115,7 @@ fa_status_t fa_github_token_store(fa_db_t *db, fa_arena_t *arena, const fa_keyri
     if (!r)
         return err->status;
     if (PQntuples(r) != 1)
-        return fa_error_set(err, FA_ERR_NOT_FOUND, "github_token_missing",
+        return fa_error_set(err, FA_ERR_NOT_FOUND, fa_github_token_err_missing,
                             "no GitHub account is on file for this user; sign in again", NULL);
     return FA_OK;
 }

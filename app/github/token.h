@@ -22,10 +22,14 @@ typedef struct {
 
 void fa_github_token_register_statements(void);
 
-/* The user's decrypted tokens. FA_ERR_NOT_FOUND "github_token_missing" when
- * there is no account row or no access token; FA_ERR_INTERNAL
- * "github_token_unreadable" when no configured secret opens it (the secret
- * that sealed it was removed from FOUNDRY_AUTH_SECRET). */
+/* Error codes of this module, compared by identity (fa_error_is). */
+extern const char fa_github_token_err_missing[];    /* "github_token_missing" */
+extern const char fa_github_token_err_unreadable[]; /* "github_token_unreadable" */
+
+/* The user's decrypted tokens. FA_ERR_NOT_FOUND fa_github_token_err_missing
+ * when there is no account row or no access token; FA_ERR_INTERNAL
+ * fa_github_token_err_unreadable when no configured secret opens it (the
+ * secret that sealed it was removed from FOUNDRY_AUTH_SECRET). */
 fa_status_t fa_github_token_load(fa_db_t *db, fa_arena_t *arena, const fa_keyring_t *ring,
                                  int64_t user_id, fa_github_token_t *out, fa_error_t *err);
 

@@ -285,7 +285,7 @@ fa_status_t fa_handle_dev_bootstrap(fa_ctx_t *ctx, fa_error_t *err)
         fa_github_limit_note(ctx->db, ctx->arena, services->github, err);
         if (fa_github_limit_is(err))
             return fa_auth_github_limited(ctx, err, fa_github_retry_after(services->github));
-        if (err->code && strcmp(err->code, "github_unauthorized") == 0)
+        if (fa_error_is(err, fa_github_err_unauthorized))
             return fa_error_set(err, FA_ERR_UNAUTHORIZED, "invalid_github_token",
                                 "GitHub did not accept this token", NULL);
         return err->status;

@@ -16,6 +16,8 @@
 #include "core/log.h"
 #include "services/services.h"
 
+const char fa_org_sync_err_token_revoked[] = "github_token_revoked";
+
 static const fa_db_statement_t fa_org_sync_statements[] = {
     {"org_sync_status",
      "UPDATE user_profiles SET org_sync_status = $2, org_sync_error = $3, "
@@ -95,14 +97,9 @@ fa_status_t fa_org_sync_phase(fa_db_t *db, fa_arena_t *arena, const fa_job_t *jo
 
 /* ---- GitHub side (no transaction open) -------------------------------- */
 
-static bool fa_err_is(const fa_error_t *err, const char *code)
-{
-    return err->code && strcmp(err->code, code) == 0;
-}
-
 static fa_status_t fa_revoked(fa_error_t *err, const char *detail)
 {
-    return fa_error_set(err, FA_ERR_UPSTREAM, "github_token_revoked",
+    return fa_error_set(err, FA_ERR_UPSTREAM, fa_org_sync_err_token_revoked,
                         "GitHub no longer accepts this user's token and it could not be "
                         "refreshed; the user must sign in again",
                         detail);
@@ -121,9 +118,10 @@ static fa_status_t fa_refresh(fa_job_env_t *env, fa_job_t *job, fa_github_token_
     fa_github_tokens_t fresh;
     fa_github_t *gh = env->services->github;
     if (fa_github_refresh_token(gh, env->arena, tok->refresh_token, &fresh, err) != FA_OK) {
-        if (fa_err_is(err, "github_rejected_code") || fa_err_is(err, "github_unauthorized"))
+        if (fa_error_is(err, fa_github_err_rejected_code) ||
+            fa_error_is(err, fa_github_err_unauthorized))
             return fa_revoked(err, "the refresh token was refused");
-        if (fa_err_is(err, "github_rate_limited"))
+        if (fa_error_is(err, fa_github_err_rate_limited))
             job->retry_after = fa_github_retry_after(gh);
         return err->status;
     }
@@ -163,7 +161,7 @@ static fa_status_t fa_list_orgs(fa_job_env_t *env, fa_job_t *job, fa_github_org_
     fa_github_t *gh = env->services->github;
     for (;;) {
         st = fa_github_list_orgs(gh, env->arena, tok.access_token, orgs, count, err);
-        if (st == FA_OK || !fa_err_is(err, "github_unauthorized"))
+        if (st == FA_OK || !fa_error_is(err, fa_github_err_unauthorized))
             break;
         if (refreshed || !tok.refresh_token)
             return fa_revoked(err, refreshed ? "refused right after a refresh"
@@ -172,7 +170,7 @@ static fa_status_t fa_list_orgs(fa_job_env_t *env, fa_job_t *job, fa_github_org_
             return st;
         refreshed = true;
     }
-    if (st != FA_OK && fa_err_is(err, "github_rate_limited"))
+    if (st != FA_OK && fa_error_is(err, fa_github_err_rate_limited))
         job->retry_after = fa_github_retry_after(gh);
     return st;
 }
@@ -198,7 +196,7 @@ static fa_status_t fa_sync_tx(fa_db_t *db, fa_arena_t *arena, void *ctx, fa_erro
         !fa_db_exec(db, arena, "org_sync_clear_active", 2, pair, err))
         return err->status;
     if (PQntuples(r) != 1)
-        return fa_error_set(err, FA_ERR_NOT_FOUND, "job_permanent",
+        return fa_error_set(err, FA_ERR_NOT_FOUND, fa_jobs_err_permanent,
                             "the user has no profile (deleted?)", NULL);
     return FA_OK;
 }
@@ -233,7 +231,7 @@ static bool fa_build_write(fa_arena_t *arena, int64_t user_id, const fa_github_o
 fa_status_t fa_org_sync_run(fa_job_env_t *env, fa_job_t *job, fa_error_t *err)
 {
     if (job->user_id <= 0)
-        return fa_error_set(err, FA_ERR_UNPROCESSABLE, "job_permanent",
+        return fa_error_set(err, FA_ERR_UNPROCESSABLE, fa_jobs_err_permanent,
                             "org_sync job without a user", NULL);
     /* Issue 12: while GitHub limits us the job waits for the reset
      * (postponed, its attempt given back), without calling. */
@@ -254,7 +252,7 @@ fa_status_t fa_org_sync_run(fa_job_env_t *env, fa_job_t *job, fa_error_t *err)
     }
     fa_sync_write_t w;
     if (!fa_build_write(env->arena, job->user_id, orgs, count, &w))
-        return fa_error_set(err, FA_ERR_UPSTREAM, "github_bad_response",
+        return fa_error_set(err, FA_ERR_UPSTREAM, fa_github_err_bad_response,
                             "GitHub sent an organization that cannot be stored", NULL);
     st = fa_jobs_commit(env, job, fa_sync_tx, &w, err);
     if (st == FA_OK)

@@ -7,7 +7,7 @@
  *
  * The GitHub token is refreshed when it expired and a refresh token exists;
  * a token GitHub no longer accepts (and cannot be refreshed) ends the job
- * failed with github_token_revoked, never an endless retry. */
+ * failed with fa_org_sync_err_token_revoked, never an endless retry. */
 #ifndef FA_JOBS_ORG_SYNC_H
 #define FA_JOBS_ORG_SYNC_H
 
@@ -15,6 +15,10 @@
 
 #include "jobs/queue.h"
 #include "jobs/runner.h"
+
+/* "github_token_revoked": GitHub refuses the user's token and it could not
+ * be refreshed (a permanent failure); compare by identity (fa_error_is). */
+extern const char fa_org_sync_err_token_revoked[];
 
 void fa_org_sync_register_statements(void);
 

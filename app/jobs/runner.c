@@ -10,7 +10,14 @@
 
 #include "core/log.h"
 #include "crypto/random.h"
+#include "github/client.h"
+#include "github/token.h"
 #include "jobs/org_sync.h"
+
+const char fa_jobs_err_permanent[] = "job_permanent";
+const char fa_jobs_err_unknown_kind[] = "job_unknown_kind";
+const char fa_jobs_err_lease_lost[] = "job_lease_lost";
+const char fa_jobs_err_lease_expired[] = "job_lease_expired";
 
 #define FA_JOB_COLUMNS "id, kind, user_id, payload::text AS payload, attempts, max_attempts"
 
@@ -85,7 +92,7 @@ static fa_status_t fa_noop_run(fa_job_env_t *env, fa_job_t *job, fa_error_t *err
             ;
     }
     if (permanent)
-        return fa_error_set(err, FA_ERR_UNPROCESSABLE, "job_permanent",
+        return fa_error_set(err, FA_ERR_UNPROCESSABLE, fa_jobs_err_permanent,
                             "noop job failed for good on purpose", NULL);
     if (job->attempts <= fail_times)
         return fa_error_set(err, FA_ERR_INTERNAL, "noop_failed", "noop job failed on purpose",
@@ -118,23 +125,24 @@ long fa_jobs_backoff_ms(long base_ms, int attempts, uint64_t random)
     return r < 1 ? 1 : r;
 }
 
-static bool fa_code_in(const char *code, const char *const *list)
+static bool fa_code_in(const fa_error_t *err, const char *const *list)
 {
-    for (; code && *list; list++)
-        if (strcmp(code, *list) == 0)
+    for (; *list; list++)
+        if (fa_error_is(err, *list))
             return true;
     return false;
 }
 
 fa_job_failure_t fa_jobs_classify(const fa_job_t *job, const fa_error_t *err)
 {
-    static const char *const permanent[] = {"github_unauthorized",  "github_token_revoked",
-                                            "github_token_missing", "github_token_unreadable",
-                                            "github_refused",       "job_unknown_kind",
-                                            "job_permanent",        NULL};
-    if (err->code && strcmp(err->code, "github_rate_limited") == 0)
+    static const char *const permanent[] = {
+        fa_github_err_unauthorized,  fa_org_sync_err_token_revoked,
+        fa_github_token_err_missing, fa_github_token_err_unreadable,
+        fa_github_err_refused,       fa_jobs_err_unknown_kind,
+        fa_jobs_err_permanent,       NULL};
+    if (fa_error_is(err, fa_github_err_rate_limited))
         return job->retry_after > 0 ? FA_JOB_POSTPONE : FA_JOB_RETRY;
-    if (fa_code_in(err->code, permanent))
+    if (fa_code_in(err, permanent))
         return FA_JOB_FAIL;
     switch (err->status) {
     case FA_ERR_BAD_REQUEST:
@@ -192,7 +200,7 @@ fa_status_t fa_jobs_claim(fa_job_env_t *env, fa_job_t *job, bool *claimed, fa_er
 
 static fa_status_t fa_lease_lost(fa_error_t *err)
 {
-    return fa_error_set(err, FA_ERR_CONFLICT, "job_lease_lost",
+    return fa_error_set(err, FA_ERR_CONFLICT, fa_jobs_err_lease_lost,
                         "the job is no longer held by this worker", NULL);
 }
 
@@ -303,7 +311,7 @@ static void fa_jobs_fail(fa_job_env_t *env, fa_job_t *job, const fa_job_kind_t *
     }
     fa_error_t err;
     fa_status_t st = fa_db_transaction(env->db, env->arena, fa_finish_tx, &f, &err);
-    if (st == FA_ERR_CONFLICT && err.code && strcmp(err.code, "conflict") == 0) {
+    if (st == FA_ERR_CONFLICT && fa_error_is(&err, fa_db_err_conflict)) {
         f.status = "failed";
         f.kind = NULL;
         f.superseded = true;
@@ -324,7 +332,7 @@ void fa_jobs_run(fa_job_env_t *env, fa_job_t *job)
     const fa_job_kind_t *kind = fa_jobs_kind(job->kind);
     fa_error_t err;
     if (!kind) {
-        fa_error_set(&err, FA_ERR_UNPROCESSABLE, "job_unknown_kind",
+        fa_error_set(&err, FA_ERR_UNPROCESSABLE, fa_jobs_err_unknown_kind,
                      "this worker does not know the job kind", job->kind);
         fa_jobs_fail(env, job, NULL, &err);
         return;
@@ -341,7 +349,7 @@ void fa_jobs_run(fa_job_env_t *env, fa_job_t *job)
                     job->attempts);
         return;
     }
-    if (err.code && strcmp(err.code, "job_lease_lost") == 0) {
+    if (fa_error_is(&err, fa_jobs_err_lease_lost)) {
         fa_log_warn("jobs", "job %lld (%s) was taken over by another worker; dropped", job->id,
                     job->kind);
         return;
@@ -360,7 +368,7 @@ fa_status_t fa_jobs_recover(fa_job_env_t *env, long lease_seconds, long *recover
         fa_job_t job;
         fa_job_from_row(r, i, &job);
         fa_error_t lost;
-        fa_error_set(&lost, FA_ERR_INTERNAL, "job_lease_expired",
+        fa_error_set(&lost, FA_ERR_INTERNAL, fa_jobs_err_lease_expired,
                      "the worker running this job stopped before finishing", NULL);
         fa_jobs_fail(env, &job, fa_jobs_kind(job.kind), &lost);
         (*recovered)++;

@@ -68,6 +68,13 @@ typedef enum {
     FA_JOB_FAIL      /* will never succeed as is (revoked token, bad payload): failed now */
 } fa_job_failure_t;
 
+/* Error codes of the runner, compared by identity (fa_error_is). A job kind
+ * returns fa_jobs_err_permanent for a failure no retry can cure. */
+extern const char fa_jobs_err_permanent[];     /* "job_permanent" */
+extern const char fa_jobs_err_unknown_kind[];  /* "job_unknown_kind" */
+extern const char fa_jobs_err_lease_lost[];    /* "job_lease_lost" */
+extern const char fa_jobs_err_lease_expired[]; /* "job_lease_expired" */
+
 void fa_jobs_runner_register_statements(void);
 
 /* The kind named name, NULL when the worker does not know it. */
@@ -95,7 +102,7 @@ fa_status_t fa_jobs_claim(fa_job_env_t *env, fa_job_t *job, bool *claimed, fa_er
 void fa_jobs_run(fa_job_env_t *env, fa_job_t *job);
 
 /* Inside one transaction: fn's writes (fn may be NULL) and the done mark.
- * FA_ERR_CONFLICT "job_lease_lost" (and nothing written) when the job is no
+ * FA_ERR_CONFLICT fa_jobs_err_lease_lost (and nothing written) when the job is no
  * longer running under this worker. */
 fa_status_t fa_jobs_commit(fa_job_env_t *env, fa_job_t *job, fa_db_tx_fn fn, void *ctx,
                            fa_error_t *err);

@@ -8,6 +8,8 @@
 
 #include "core/arena.h"
 #include "core/config.h"
+#include "github/client.h"
+#include "github/token.h"
 #include "jobs/org_sync.h"
 #include "jobs/runner.h"
 
@@ -108,31 +110,41 @@ static fa_job_failure_t classify(const char *code, fa_status_t status, long retr
 
 static void test_classify_transient_errors_retry(void)
 {
-    CU_ASSERT_EQUAL(classify("github_unavailable", FA_ERR_UPSTREAM, 0), FA_JOB_RETRY);
-    CU_ASSERT_EQUAL(classify("github_timeout", FA_ERR_UPSTREAM, 0), FA_JOB_RETRY);
-    CU_ASSERT_EQUAL(classify("github_bad_response", FA_ERR_UPSTREAM, 0), FA_JOB_RETRY);
+    CU_ASSERT_EQUAL(classify(fa_github_err_unavailable, FA_ERR_UPSTREAM, 0), FA_JOB_RETRY);
+    CU_ASSERT_EQUAL(classify(fa_github_err_timeout, FA_ERR_UPSTREAM, 0), FA_JOB_RETRY);
+    CU_ASSERT_EQUAL(classify(fa_github_err_bad_response, FA_ERR_UPSTREAM, 0), FA_JOB_RETRY);
     CU_ASSERT_EQUAL(classify("database_unavailable", FA_ERR_UNAVAILABLE, 0), FA_JOB_RETRY);
     CU_ASSERT_EQUAL(classify("internal_error", FA_ERR_INTERNAL, 0), FA_JOB_RETRY);
-    CU_ASSERT_EQUAL(classify("job_lease_expired", FA_ERR_INTERNAL, 0), FA_JOB_RETRY);
+    CU_ASSERT_EQUAL(classify(fa_jobs_err_lease_expired, FA_ERR_INTERNAL, 0), FA_JOB_RETRY);
     CU_ASSERT_EQUAL(classify(NULL, FA_ERR_INTERNAL, 0), FA_JOB_RETRY);
 }
 
 static void test_classify_rate_limit_postpones(void)
 {
-    CU_ASSERT_EQUAL(classify("github_rate_limited", FA_ERR_UPSTREAM, 60), FA_JOB_POSTPONE);
+    CU_ASSERT_EQUAL(classify(fa_github_err_rate_limited, FA_ERR_UPSTREAM, 60), FA_JOB_POSTPONE);
     /* Without a reset time there is nothing to wait for: plain backoff. */
-    CU_ASSERT_EQUAL(classify("github_rate_limited", FA_ERR_UPSTREAM, 0), FA_JOB_RETRY);
+    CU_ASSERT_EQUAL(classify(fa_github_err_rate_limited, FA_ERR_UPSTREAM, 0), FA_JOB_RETRY);
+}
+
+/* Codes are identities: the same text set by someone else is not GitHub's
+ * rate limit or a permanent failure, only its status decides. */
+static void test_classify_compares_codes_by_identity(void)
+{
+    char look_alike[] = "github_rate_limited";
+    CU_ASSERT_EQUAL(classify(look_alike, FA_ERR_UPSTREAM, 60), FA_JOB_RETRY);
+    char revoked[] = "github_token_revoked";
+    CU_ASSERT_EQUAL(classify(revoked, FA_ERR_UPSTREAM, 0), FA_JOB_RETRY);
 }
 
 static void test_classify_permanent_errors_fail(void)
 {
-    CU_ASSERT_EQUAL(classify("github_token_revoked", FA_ERR_UPSTREAM, 0), FA_JOB_FAIL);
-    CU_ASSERT_EQUAL(classify("github_unauthorized", FA_ERR_UPSTREAM, 0), FA_JOB_FAIL);
-    CU_ASSERT_EQUAL(classify("github_refused", FA_ERR_UPSTREAM, 0), FA_JOB_FAIL);
-    CU_ASSERT_EQUAL(classify("github_token_missing", FA_ERR_NOT_FOUND, 0), FA_JOB_FAIL);
-    CU_ASSERT_EQUAL(classify("github_token_unreadable", FA_ERR_INTERNAL, 0), FA_JOB_FAIL);
-    CU_ASSERT_EQUAL(classify("job_unknown_kind", FA_ERR_UNPROCESSABLE, 0), FA_JOB_FAIL);
-    CU_ASSERT_EQUAL(classify("invalid_github_argument", FA_ERR_BAD_REQUEST, 0), FA_JOB_FAIL);
+    CU_ASSERT_EQUAL(classify(fa_org_sync_err_token_revoked, FA_ERR_UPSTREAM, 0), FA_JOB_FAIL);
+    CU_ASSERT_EQUAL(classify(fa_github_err_unauthorized, FA_ERR_UPSTREAM, 0), FA_JOB_FAIL);
+    CU_ASSERT_EQUAL(classify(fa_github_err_refused, FA_ERR_UPSTREAM, 0), FA_JOB_FAIL);
+    CU_ASSERT_EQUAL(classify(fa_github_token_err_missing, FA_ERR_NOT_FOUND, 0), FA_JOB_FAIL);
+    CU_ASSERT_EQUAL(classify(fa_github_token_err_unreadable, FA_ERR_INTERNAL, 0), FA_JOB_FAIL);
+    CU_ASSERT_EQUAL(classify(fa_jobs_err_unknown_kind, FA_ERR_UNPROCESSABLE, 0), FA_JOB_FAIL);
+    CU_ASSERT_EQUAL(classify(fa_github_err_invalid_argument, FA_ERR_BAD_REQUEST, 0), FA_JOB_FAIL);
     CU_ASSERT_EQUAL(classify("anything", FA_ERR_UNPROCESSABLE, 0), FA_JOB_FAIL);
 }
 
@@ -273,6 +285,7 @@ int main(void)
         {"backoff is jittered", test_backoff_is_jittered},
         {"transient errors retry", test_classify_transient_errors_retry},
         {"rate limits postpone", test_classify_rate_limit_postpones},
+        {"error codes compare by identity", test_classify_compares_codes_by_identity},
         {"permanent errors fail at once", test_classify_permanent_errors_fail},
         {"kind dispatch", test_kind_dispatch},
         {"reason text is bounded", test_reason_text_is_bounded},
