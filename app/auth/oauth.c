@@ -13,6 +13,7 @@
 #include "github/limit.h"
 #include "auth/return_to.h"
 #include "auth/session.h"
+#include "auth/sign_in_error.h"
 #include "auth/signin.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -164,26 +165,20 @@ const char *fa_oauth_start_url(const fa_config_t *cfg, fa_arena_t *arena, fa_str
                             fa_url_escape(arena, fa_return_to_sanitize(cfg, arena, return_to)));
 }
 
-static void fa_fail(fa_arena_t *arena, const fa_config_t *cfg, fa_oauth_result_t *out,
-                    const char *code)
+/* code is an authError (auth/sign_in_error.h); wait is read only for
+ * github_rate_limited, for the sign-in page to show. */
+static void fa_fail_with_wait(fa_arena_t *arena, const fa_config_t *cfg, fa_oauth_result_t *out,
+                              const char *code, long wait)
 {
     out->auth_error = code;
-    out->location = fa_arena_sprintf(arena, "%s?authError=%s", cfg->sign_in_path, code);
+    out->location = fa_sign_in_error_location(arena, cfg->sign_in_path, code, wait);
     fa_metrics_inc(FA_METRIC_SIGNIN_FAILURE);
 }
 
-/* github_rate_limited, with the wait for the sign-in page to show. */
-static void fa_fail_rate_limited(fa_arena_t *arena, const fa_config_t *cfg, fa_oauth_result_t *out,
-                                 long wait)
+static void fa_fail(fa_arena_t *arena, const fa_config_t *cfg, fa_oauth_result_t *out,
+                    const char *code)
 {
-    fa_fail(arena, cfg, out, "github_rate_limited");
-    out->location = fa_oauth_rate_limited_location(arena, cfg, wait);
-}
-
-const char *fa_oauth_rate_limited_location(fa_arena_t *arena, const fa_config_t *cfg, long wait)
-{
-    return fa_arena_sprintf(arena, "%s?authError=github_rate_limited&retryAfter=%ld",
-                            cfg->sign_in_path, wait < 1 ? 1L : wait);
+    fa_fail_with_wait(arena, cfg, out, code, 0);
 }
 
 static void fa_record_failure(fa_db_t *db, fa_arena_t *arena, const char *identifier,
@@ -270,30 +265,30 @@ static void fa_explain_or_replay(fa_db_t *db, fa_arena_t *arena, const fa_servic
                                  fa_arena_sprintf(arena, "%d", FA_OAUTH_REPLAY_WINDOW_SECONDS)};
         PGresult *r = fa_db_exec(db, arena, "oauth_inspect", 2, values, &err);
         if (!r) {
-            fa_fail(arena, cfg, out,
-                    err.status == FA_ERR_UNAVAILABLE ? "service_unavailable" : "server_error");
+            fa_fail(arena, cfg, out, fa_sign_in_error_for_status(err.status));
             return;
         }
         if (PQntuples(r) != 1) {
-            fa_fail(arena, cfg, out, "invalid_state");
+            fa_fail(arena, cfg, out, fa_sign_in_error_invalid_state);
             return;
         }
         uint8_t *stored;
         size_t stored_len;
         if (!fa_bytea(r, "binding_hash", arena, &stored, &stored_len) ||
             stored_len != FA_SHA256_LEN || !fa_ct_equal(stored, binding_hash, FA_SHA256_LEN)) {
-            fa_fail(arena, cfg, out, "browser_mismatch");
+            fa_fail(arena, cfg, out, fa_sign_in_error_browser_mismatch);
             return;
         }
         bool consumed = fa_db_value(r, 0, "consumed")[0] == 't';
         bool completed = fa_db_value(r, 0, "completed")[0] == 't';
         if (!consumed) {
-            fa_fail(arena, cfg, out, "state_expired");
+            fa_fail(arena, cfg, out, fa_sign_in_error_state_expired);
             return;
         }
         if (completed && fa_replay_closed(db, arena, r, identifier)) {
             fa_fail(arena, cfg, out,
-                    fa_db_value(r, 0, "expired")[0] == 't' ? "state_expired" : "state_used");
+                    fa_db_value(r, 0, "expired")[0] == 't' ? fa_sign_in_error_state_expired
+                                                           : fa_sign_in_error_state_used);
             return;
         }
         if (completed) {
@@ -313,7 +308,7 @@ static void fa_explain_or_replay(fa_db_t *db, fa_arena_t *arena, const fa_servic
                 !fa_signed_token_verify(&services->session_keys,
                                         (fa_str_t){(const char *)plain, plain_len}, hash) ||
                 fa_session_check(db, arena, cfg, hash, &session, &err) != FA_OK) {
-                fa_fail(arena, cfg, out, "state_used");
+                fa_fail(arena, cfg, out, fa_sign_in_error_state_used);
                 return;
             }
             out->session_cookie = (const char *)plain;
@@ -325,19 +320,11 @@ static void fa_explain_or_replay(fa_db_t *db, fa_arena_t *arena, const fa_servic
             return;
         }
         if (fa_db_value(r, 0, "failure") || waited >= FA_DUPLICATE_WAIT_MS) {
-            fa_fail(arena, cfg, out, "state_used");
+            fa_fail(arena, cfg, out, fa_sign_in_error_state_used);
             return;
         }
         nanosleep(&pause, NULL); /* the first callback is still talking to GitHub */
     }
-}
-
-static const char *fa_github_failure_code(const fa_error_t *err)
-{
-    if (fa_github_limit_is(err))
-        return "github_rate_limited";
-    return err->code && strcmp(err->code, "github_timeout") == 0 ? "github_timeout"
-                                                                 : "github_error";
 }
 
 /* Exchange + user lookup; on failure returns the authError code. A rate
@@ -354,16 +341,14 @@ static const char *fa_fetch_identity(fa_db_t *db, fa_arena_t *arena, const fa_se
         fa_log_warn("oauth", "code exchange failed: %s (%s)", err.code,
                     err.detail ? err.detail : "");
         fa_github_limit_note(db, arena, services->github, &err);
-        return err.code && strcmp(err.code, "github_rejected_code") == 0
-                   ? "code_rejected"
-                   : fa_github_failure_code(&err);
+        return fa_sign_in_error_for_github(&err);
     }
     if (fa_github_get_user(services->github, arena, tokens->access_token, user, &err) != FA_OK) {
         /* detail names the field GitHub got wrong, never its value. */
         fa_log_warn("oauth", "reading the GitHub user failed: %s (%s)", err.code,
                     err.detail ? err.detail : "");
         fa_github_limit_note(db, arena, services->github, &err);
-        return fa_github_failure_code(&err);
+        return fa_sign_in_error_for_github(&err);
     }
     *email_verified = false;
     if (!user->email) {
@@ -389,11 +374,11 @@ void fa_oauth_callback(fa_db_t *db, fa_arena_t *arena, const fa_services_t *serv
     const fa_config_t *cfg = services->config;
     memset(out, 0, sizeof(*out));
     if (!fa_is_random_value(in->state)) {
-        fa_fail(arena, cfg, out, "invalid_state");
+        fa_fail(arena, cfg, out, fa_sign_in_error_invalid_state);
         return;
     }
     if (!fa_is_random_value(in->binding)) {
-        fa_fail(arena, cfg, out, "browser_mismatch");
+        fa_fail(arena, cfg, out, fa_sign_in_error_browser_mismatch);
         return;
     }
     const char *identifier = fa_state_identifier(arena, in->state);
@@ -406,8 +391,7 @@ void fa_oauth_callback(fa_db_t *db, fa_arena_t *arena, const fa_services_t *serv
     const int formats[2] = {0, 1};
     PGresult *r = fa_db_exec_params(db, arena, "oauth_consume", 2, values, lengths, formats, &err);
     if (!r) {
-        fa_fail(arena, cfg, out,
-                err.status == FA_ERR_UNAVAILABLE ? "service_unavailable" : "server_error");
+        fa_fail(arena, cfg, out, fa_sign_in_error_for_status(err.status));
         return;
     }
     if (PQntuples(r) != 1) {
@@ -416,9 +400,10 @@ void fa_oauth_callback(fa_db_t *db, fa_arena_t *arena, const fa_services_t *serv
     }
     const char *return_to = fa_db_value(r, 0, "return_to");
     if (in->error.ptr || !in->code.ptr || in->code.len == 0 || in->code.len > 256) {
+        /* GitHub's ?error= is input: compared as text, answered with our code. */
         const char *code = in->error.ptr && fa_str_eq_cstr(in->error, "access_denied")
-                               ? "access_denied"
-                               : "github_error";
+                               ? fa_sign_in_error_access_denied
+                               : fa_sign_in_error_github_error;
         fa_record_failure(db, arena, identifier, code, in);
         fa_fail(arena, cfg, out, code);
         return;
@@ -427,8 +412,7 @@ void fa_oauth_callback(fa_db_t *db, fa_arena_t *arena, const fa_services_t *serv
      * spend it for an answer we already know (issue 12). */
     long wait;
     if (fa_github_limit_check(db, arena, &wait, &err) != FA_OK) {
-        const char *code =
-            err.status == FA_ERR_UNAVAILABLE ? "service_unavailable" : "server_error";
+        const char *code = fa_sign_in_error_for_status(err.status);
         fa_record_failure(db, arena, identifier, code, in);
         fa_fail(arena, cfg, out, code);
         return;
@@ -436,8 +420,8 @@ void fa_oauth_callback(fa_db_t *db, fa_arena_t *arena, const fa_services_t *serv
     if (wait > 0) {
         fa_metrics_inc(FA_METRIC_SIGNIN_RATE_LIMITED);
         fa_metrics_inc(FA_METRIC_GITHUB_CALLS_WITHHELD);
-        fa_record_failure(db, arena, identifier, "github_rate_limited", in);
-        fa_fail_rate_limited(arena, cfg, out, wait);
+        fa_record_failure(db, arena, identifier, fa_sign_in_error_github_rate_limited, in);
+        fa_fail_with_wait(arena, cfg, out, fa_sign_in_error_github_rate_limited, wait);
         return;
     }
     uint8_t *sealed, *verifier;
@@ -445,8 +429,8 @@ void fa_oauth_callback(fa_db_t *db, fa_arena_t *arena, const fa_services_t *serv
     if (!fa_bytea(r, "code_verifier_enc", arena, &sealed, &sealed_len) ||
         !fa_keyring_open(&services->token_ring, arena, fa_aad_verifier(arena, identifier), sealed,
                          sealed_len, &verifier, &verifier_len)) {
-        fa_record_failure(db, arena, identifier, "server_error", in);
-        fa_fail(arena, cfg, out, "server_error");
+        fa_record_failure(db, arena, identifier, fa_sign_in_error_server_error, in);
+        fa_fail(arena, cfg, out, fa_sign_in_error_server_error);
         return;
     }
 
@@ -457,10 +441,7 @@ void fa_oauth_callback(fa_db_t *db, fa_arena_t *arena, const fa_services_t *serv
                                             &tokens, &user, &email_verified);
     if (failure) {
         fa_record_failure(db, arena, identifier, failure, in);
-        if (strcmp(failure, "github_rate_limited") == 0)
-            fa_fail_rate_limited(arena, cfg, out, fa_github_retry_after(services->github));
-        else
-            fa_fail(arena, cfg, out, failure);
+        fa_fail_with_wait(arena, cfg, out, failure, fa_github_retry_after(services->github));
         return;
     }
 
@@ -486,7 +467,7 @@ void fa_oauth_callback(fa_db_t *db, fa_arena_t *arena, const fa_services_t *serv
     fa_status_t st = fa_signin_commit(db, arena, services, &signin, &client_value, &session, &err);
     fa_keyring_clear(&browser_ring);
     if (st != FA_OK) {
-        const char *code = st == FA_ERR_UNAVAILABLE ? "service_unavailable" : "server_error";
+        const char *code = fa_sign_in_error_for_status(st);
         fa_record_failure(db, arena, identifier, code, in);
         fa_fail(arena, cfg, out, code);
         return;

@@ -11,7 +11,7 @@
  * before the state expires, ends signed in with the session the first one
  * created, without a second exchange; later it is refused (state_used or
  * state_expired). Every failure is a redirect to the sign-in page with
- * authError. */
+ * authError (auth/sign_in_error.h: the codes and the URL). */
 #ifndef FA_AUTH_OAUTH_H
 #define FA_AUTH_OAUTH_H
 
@@ -34,7 +34,7 @@
 typedef struct {
     const char *location;       /* GitHub's authorize URL */
     const char *binding_cookie; /* browser-binding value to set (new or refreshed) */
-    long retry_after;           /* on github_rate_limited: seconds until GitHub may be called */
+    long retry_after; /* on fa_github_err_rate_limited: seconds until GitHub may be called */
 } fa_oauth_start_result_t;
 
 typedef struct {
@@ -48,7 +48,7 @@ typedef struct {
 
 typedef struct {
     const char *location;       /* returnTo on success, the sign-in page on failure */
-    const char *auth_error;     /* NULL on success */
+    const char *auth_error;     /* NULL on success, else a fa_sign_in_error_* code */
     const char *session_cookie; /* the session cookie value on success */
     long session_max_age;
     int64_t user_id;
@@ -65,10 +65,6 @@ void fa_oauth_register_statements(void);
 const char *fa_oauth_aad(fa_arena_t *arena, const char *identifier, const char *column);
 
 const char *fa_oauth_binding_cookie_name(const fa_config_t *cfg);
-
-/* The sign-in page's URL for authError=github_rate_limited, with
- * retryAfter=wait (seconds, at least 1) for the page to show. */
-const char *fa_oauth_rate_limited_location(fa_arena_t *arena, const fa_config_t *cfg, long wait);
 
 /* Fails with github_rate_limited (out->retry_after set) while GitHub's
  * recorded rate limit lasts, without writing anything. */

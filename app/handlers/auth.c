@@ -7,6 +7,7 @@
 #include "auth/audit.h"
 #include "github/limit.h"
 #include "auth/oauth.h"
+#include "auth/sign_in_error.h"
 #include "auth/signin.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -58,10 +59,10 @@ static void fa_set_binding_cookie(fa_ctx_t *ctx, const char *value)
     fa_response_set_cookie(ctx->res, &cookie);
 }
 
-static void fa_redirect_sign_in_error(fa_ctx_t *ctx, const char *code)
+static void fa_redirect_sign_in_error(fa_ctx_t *ctx, const char *code, long retry_after)
 {
-    fa_reply_redirect(ctx, fa_arena_sprintf(ctx->arena, "%s?authError=%s",
-                                            ctx->config->sign_in_path, code));
+    fa_reply_redirect(
+        ctx, fa_sign_in_error_location(ctx->arena, ctx->config->sign_in_path, code, retry_after));
 }
 
 /* A browser route: every outcome, failure included, is a redirect. */
@@ -71,12 +72,10 @@ fa_status_t fa_handle_github_start(fa_ctx_t *ctx, fa_error_t *err)
     fa_str_t binding = fa_single_cookie(ctx, fa_oauth_binding_cookie_name(ctx->config));
     if (fa_oauth_start(ctx->db, ctx->arena, fa_services(ctx), fa_single_query(ctx, "returnTo"),
                        binding, &started, err) != FA_OK) {
-        if (started.retry_after > 0)
-            fa_reply_redirect(ctx, fa_oauth_rate_limited_location(ctx->arena, ctx->config,
-                                                                  started.retry_after));
-        else
-            fa_redirect_sign_in_error(ctx, err->status == FA_ERR_UNAVAILABLE ? "service_unavailable"
-                                                                             : "server_error");
+        fa_redirect_sign_in_error(ctx,
+                                  started.retry_after > 0 ? fa_sign_in_error_github_rate_limited
+                                                          : fa_sign_in_error_for_status(err->status),
+                                  started.retry_after);
         return FA_OK;
     }
     fa_set_binding_cookie(ctx, started.binding_cookie);
