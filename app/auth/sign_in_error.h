@@ -5,8 +5,9 @@
  * (nginx/static/sign-in.js) has one message per code of fa_sign_in_errors;
  * tests/unit/auth/test_sign_in_error.c holds the two lists together.
  *
- * The codes are part of the API: their text never changes. err->code style,
- * they are named constants compared by identity, never strcmp. */
+ * The codes are part of the API: their text never changes. Like the error
+ * codes of fa_error_t (fa_error_is), they are named constants compared by
+ * identity, never with strcmp. */
 #ifndef FA_AUTH_SIGN_IN_ERROR_H
 #define FA_AUTH_SIGN_IN_ERROR_H
 
