@@ -200,7 +200,6 @@ static void test_github_failures_map_to_codes(void)
 
 static void test_location_is_built_as_before(void)
 {
-    fa_arena_t *arena = fa_arena_create(1024);
     CU_ASSERT_STRING_EQUAL(
         fa_sign_in_error_location(arena, "/sign-in", fa_sign_in_error_state_used, 0),
         "/sign-in?authError=state_used");
@@ -214,7 +213,6 @@ static void test_location_is_built_as_before(void)
     CU_ASSERT_STRING_EQUAL(
         fa_sign_in_error_location(arena, "/sign-in", fa_sign_in_error_github_rate_limited, 0),
         "/sign-in?authError=github_rate_limited&retryAfter=1");
-    fa_arena_destroy(arena);
 }
 
 int main(void)
@@ -229,6 +227,7 @@ int main(void)
         {"GitHub failures map to codes", test_github_failures_map_to_codes},
         {"the location is built as before", test_location_is_built_as_before},
     };
-    return fa_unit_run(&(fa_unit_suite_t){.name = "auth_sign_in_error"}, tests,
-                       FA_UNIT_COUNT(tests));
+    static const fa_unit_suite_t suite = {
+        .name = "auth/sign_in_error", .setup = test_arena_setup, .teardown = test_arena_teardown};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }
