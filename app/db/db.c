@@ -11,6 +11,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/timefmt.h"
 
 #define FA_DB_MAX_STATEMENTS 256
 #define FA_DB_CONNECT_BUDGET_MS 500
@@ -411,6 +412,27 @@ const char *fa_db_bin_text(const PGresult *res, int row, int col)
 {
     /* Binary text is the bytes themselves; libpq NUL-terminates every value. */
     return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+const char *fa_db_bin_time_iso(fa_arena_t *arena, const PGresult *res, int row, int col)
+{
+    if (PQgetisnull(res, row, col))
+        return NULL;
+    char *text = fa_arena_alloc(arena, FA_ISO_MS_LEN + 1);
+    fa_time_iso_ms(fa_db_bin_timestamp_us(res, row, col), text);
+    return text;
+}
+
+fa_status_t fa_db_schema_version(fa_db_t *db, fa_arena_t *arena, long long *version,
+                                 fa_error_t *err)
+{
+    PGresult *r = fa_db_exec_sql(
+        db, arena, "SELECT coalesce((SELECT max(version) FROM schema_migrations), 0) AS version",
+        err);
+    if (!r)
+        return err->status;
+    *version = fa_db_value_ll(r, 0, "version", 0);
+    return FA_OK;
 }
 
 PGconn *fa_db_conn(fa_db_t *db)

@@ -81,6 +81,18 @@ int64_t fa_db_bin_int8(const PGresult *res, int row, int col);           /* bigi
 int64_t fa_db_bin_timestamp_us(const PGresult *res, int row, int col);   /* timestamptz, Unix µs */
 void fa_db_bin_uuid(const PGresult *res, int row, int col, char out[37]); /* canonical text */
 const char *fa_db_bin_text(const PGresult *res, int row, int col);       /* NULL for SQL NULL */
+/* A timestamptz as the API shows every instant (core/timefmt:
+ * "2026-11-23T13:24:03.796Z"), in the arena; NULL for SQL NULL. Statements
+ * return timestamps raw and format them here, never with to_char: one
+ * format, defined once. */
+const char *fa_db_bin_time_iso(fa_arena_t *arena, const PGresult *res, int row, int col);
+
+/* The newest applied migration (0 when none), unprepared so that it works
+ * against a schema too old for our statements. FA_ERR_UNAVAILABLE when the
+ * connection is down, FA_ERR_INTERNAL when there is no schema_migrations
+ * table (or another error). */
+fa_status_t fa_db_schema_version(fa_db_t *db, fa_arena_t *arena, long long *version,
+                                 fa_error_t *err);
 
 PGconn *fa_db_conn(fa_db_t *db); /* for LISTEN/NOTIFY in the job worker */
 unsigned long fa_db_reconnects(const fa_db_t *db);

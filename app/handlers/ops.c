@@ -36,17 +36,14 @@ static fa_status_t fa_readyz_signing_key(fa_ctx_t *ctx, fa_error_t *err)
  * old for our prepared statements, to say so. */
 fa_status_t fa_handle_readyz(fa_ctx_t *ctx, fa_error_t *err)
 {
-    PGresult *r = fa_db_exec_sql(
-        ctx->db, ctx->arena,
-        "SELECT coalesce((SELECT max(version) FROM schema_migrations), 0) AS version", err);
-    if (!r) {
+    long long version;
+    if (fa_db_schema_version(ctx->db, ctx->arena, &version, err) != FA_OK) {
         if (err->status == FA_ERR_UNAVAILABLE)
             return err->status;
         return fa_error_set(err, FA_ERR_UNAVAILABLE, "schema_missing",
                             "the database has no schema_migrations table: run scripts/migrate",
                             err->detail);
     }
-    long long version = fa_db_value_ll(r, 0, "version", 0);
     if (version != FA_SCHEMA_VERSION || fa_db_unprepared(ctx->db) > 0) {
         fa_reply_error_field(ctx, "schemaVersion", json_integer(version));
         fa_reply_error_field(ctx, "expectedSchemaVersion", json_integer(FA_SCHEMA_VERSION));
