@@ -9,8 +9,6 @@
 #include "core/timefmt.h"
 #include "crypto/random.h"
 
-#define FA_ISO(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-
 /* The session check returns binary columns in a fixed order (fa_session_query
  * reads them by position): no to_char or extract in the server, no text
  * parsing here. now() comes along so expiry arithmetic uses the database's
@@ -66,7 +64,7 @@ static const fa_db_statement_t fa_session_statements[] = {
      "UPDATE sessions SET updated_at = now(), "
      "expires_at = least(now() + make_interval(secs => $3::int), absolute_expires_at) "
      "WHERE user_id = $1 AND id = $2::uuid "
-     "RETURNING " FA_ISO("expires_at") " AS expires_at, "
+     "RETURNING expires_at, "
      "extract(epoch FROM expires_at - now())::bigint AS expires_in",
      3},
     /* One statement: the session, its index row and its state row exist
@@ -79,7 +77,7 @@ static const fa_db_statement_t fa_session_statements[] = {
      "i AS (INSERT INTO session_index (token_hash, user_id, session_id) "
      "SELECT $7::bytea, user_id, id FROM s), "
      "st AS (INSERT INTO session_state (user_id, session_id) SELECT user_id, id FROM s) "
-     "SELECT " FA_ISO("expires_at") " AS expires_at, " FA_ISO("created_at") " AS created_at, "
+     "SELECT expires_at, created_at, "
      "extract(epoch FROM expires_at - now())::bigint AS expires_in, "
      "floor(extract(epoch FROM auth_time))::bigint AS auth_time FROM s",
      7},
@@ -93,8 +91,7 @@ static const fa_db_statement_t fa_session_statements[] = {
      2},
     {"session_revoke_all", "DELETE FROM sessions WHERE user_id = $1", 1},
     {"session_list",
-     "SELECT id, " FA_ISO("created_at") " AS created_at, " FA_ISO("updated_at")
-     " AS updated_at, " FA_ISO("expires_at") " AS expires_at, ip, user_agent "
+     "SELECT id, created_at, updated_at, expires_at, ip, user_agent "
      "FROM sessions WHERE user_id = $1 AND expires_at > now() "
      "ORDER BY created_at DESC LIMIT 100",
      1},
@@ -203,14 +200,14 @@ fa_status_t fa_session_extend(fa_db_t *db, fa_arena_t *arena, const fa_config_t 
 {
     const char *values[3] = {fa_arena_i64(arena, s->user_id), s->id,
                              fa_arena_sprintf(arena, "%ld", cfg->session_ttl)};
-    PGresult *r = fa_db_exec(db, arena, "session_extend", 3, values, err);
+    PGresult *r = fa_db_exec_binary(db, arena, "session_extend", 3, values, NULL, NULL, err);
     if (!r)
         return err->status;
     if (PQntuples(r) != 1)
         return fa_error_set(err, FA_ERR_UNAUTHORIZED, "unauthenticated", "no valid session",
                             "session vanished during extension");
-    s->expires_at = fa_db_value(r, 0, "expires_at");
-    s->expires_in = (long)fa_db_value_ll(r, 0, "expires_in", 0);
+    s->expires_at = fa_db_bin_time_iso(arena, r, 0, fa_db_col(r, "expires_at"));
+    s->expires_in = (long)fa_db_bin_int8(r, 0, fa_db_col(r, "expires_in"));
     s->needs_refresh = false;
     return FA_OK;
 }
@@ -252,16 +249,16 @@ fa_status_t fa_session_create(fa_db_t *db, fa_arena_t *arena, const fa_config_t 
     };
     const int lengths[7] = {0, 0, 0, 0, 0, 0, FA_SHA256_LEN};
     const int formats[7] = {0, 0, 0, 0, 0, 0, 1};
-    PGresult *r = fa_db_exec_params(db, arena, "session_create", 7, values, lengths, formats, err);
+    PGresult *r = fa_db_exec_binary(db, arena, "session_create", 7, values, lengths, formats, err);
     if (!r)
         return err->status;
     memset(out, 0, sizeof(*out));
     out->user_id = params->user_id;
     out->id = fa_arena_strdup(arena, id);
-    out->expires_at = fa_db_value(r, 0, "expires_at");
-    out->created_at = fa_db_value(r, 0, "created_at");
-    out->expires_in = (long)fa_db_value_ll(r, 0, "expires_in", 0);
-    out->auth_time = fa_db_value_ll(r, 0, "auth_time", 0);
+    out->expires_at = fa_db_bin_time_iso(arena, r, 0, fa_db_col(r, "expires_at"));
+    out->created_at = fa_db_bin_time_iso(arena, r, 0, fa_db_col(r, "created_at"));
+    out->expires_in = (long)fa_db_bin_int8(r, 0, fa_db_col(r, "expires_in"));
+    out->auth_time = fa_db_bin_int8(r, 0, fa_db_col(r, "auth_time"));
     memcpy(out->token_hash, hash, FA_SHA256_LEN);
     return FA_OK;
 }
@@ -293,10 +290,31 @@ fa_status_t fa_session_revoke_all(fa_db_t *db, fa_arena_t *arena, int64_t user_i
     return FA_OK;
 }
 
-PGresult *fa_session_list(fa_db_t *db, fa_arena_t *arena, int64_t user_id, fa_error_t *err)
+fa_status_t fa_session_list(fa_db_t *db, fa_arena_t *arena, int64_t user_id, fa_session_rows_t *out,
+                            fa_error_t *err)
 {
     const char *values[1] = {fa_arena_i64(arena, user_id)};
-    return fa_db_exec(db, arena, "session_list", 1, values, err);
+    out->rows = NULL;
+    out->count = 0;
+    PGresult *r = fa_db_exec_binary(db, arena, "session_list", 1, values, NULL, NULL, err);
+    if (!r)
+        return err->status;
+    int n = PQntuples(r);
+    int id = fa_db_col(r, "id"), created = fa_db_col(r, "created_at"),
+        updated = fa_db_col(r, "updated_at"), expires = fa_db_col(r, "expires_at"),
+        ip = fa_db_col(r, "ip"), agent = fa_db_col(r, "user_agent");
+    out->rows = fa_arena_alloc(arena, (size_t)(n > 0 ? n : 1) * sizeof(*out->rows));
+    for (int i = 0; i < n; i++) {
+        fa_session_row_t *row = &out->rows[i];
+        fa_db_bin_uuid(r, i, id, row->id);
+        row->created_at = fa_db_bin_time_iso(arena, r, i, created);
+        row->updated_at = fa_db_bin_time_iso(arena, r, i, updated);
+        row->expires_at = fa_db_bin_time_iso(arena, r, i, expires);
+        row->ip = fa_db_bin_text(r, i, ip);
+        row->user_agent = fa_db_bin_text(r, i, agent);
+    }
+    out->count = (size_t)n;
+    return FA_OK;
 }
 
 bool fa_session_id_valid(const char *id, size_t len)

@@ -98,9 +98,26 @@ fa_status_t fa_session_revoke(fa_db_t *db, fa_arena_t *arena, int64_t user_id,
 fa_status_t fa_session_revoke_all(fa_db_t *db, fa_arena_t *arena, int64_t user_id, long *count,
                                   fa_error_t *err);
 
-/* The user's live sessions, newest first: a result with columns id,
- * created_at, updated_at, expires_at, ip, user_agent. */
-PGresult *fa_session_list(fa_db_t *db, fa_arena_t *arena, int64_t user_id, fa_error_t *err);
+/* One session as its owner or an operator sees it. Timestamps in the API
+ * format (core/timefmt); ip and user_agent NULL when not recorded. */
+typedef struct {
+    char id[37]; /* public uuid */
+    const char *created_at;
+    const char *updated_at;
+    const char *expires_at;
+    const char *ip;
+    const char *user_agent;
+} fa_session_row_t;
+
+typedef struct {
+    fa_session_row_t *rows; /* arena */
+    size_t count;
+} fa_session_rows_t;
+
+/* The user's live sessions, newest first (at most 100), in the arena. On
+ * failure *out is empty. */
+fa_status_t fa_session_list(fa_db_t *db, fa_arena_t *arena, int64_t user_id, fa_session_rows_t *out,
+                            fa_error_t *err);
 
 /* True when the text is a canonical lower-case uuid (checked before SQL). */
 bool fa_session_id_valid(const char *id, size_t len);

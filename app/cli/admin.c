@@ -139,14 +139,15 @@ static int fa_cli_sessions_list(fa_cli_t *cli)
     if (!fa_cli_user(cli->argv[0], &user_id))
         return 2;
     fa_error_t err;
-    PGresult *r = NULL;
+    fa_session_rows_t sessions;
     if (fa_admin_user_exists(cli->db, cli->arena, user_id, &err) != FA_OK ||
-        !(r = fa_session_list(cli->db, cli->arena, user_id, &err)))
+        fa_session_list(cli->db, cli->arena, user_id, &sessions, &err) != FA_OK)
         return fa_cli_error(&err);
-    for (int i = 0; i < PQntuples(r); i++)
-        printf("%s\t%s\t%s\t%s\t%s\n", fa_db_value(r, i, "id"), fa_db_value(r, i, "created_at"),
-               fa_db_value(r, i, "expires_at"), fa_or_dash(fa_db_value(r, i, "ip")),
-               fa_or_dash(fa_db_value(r, i, "user_agent")));
+    for (size_t i = 0; i < sessions.count; i++) {
+        const fa_session_row_t *s = &sessions.rows[i];
+        printf("%s\t%s\t%s\t%s\t%s\n", s->id, s->created_at, s->expires_at, fa_or_dash(s->ip),
+               fa_or_dash(s->user_agent));
+    }
     return 0;
 }
 

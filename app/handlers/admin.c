@@ -179,24 +179,28 @@ fa_status_t fa_handle_admin_users_search(fa_ctx_t *ctx, fa_error_t *err)
     return fa_admin_read(ctx, fa_users_search, err);
 }
 
+static json_t *fa_admin_sessions_render(const fa_session_rows_t *rows)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < rows->count; i++) {
+        const fa_session_row_t *s = &rows->rows[i];
+        json_array_append_new(list,
+                              json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?}", "id", s->id, "createdAt",
+                                        s->created_at, "updatedAt", s->updated_at, "expiresAt",
+                                        s->expires_at, "ip", s->ip, "userAgent", s->user_agent));
+    }
+    return list;
+}
+
 static fa_status_t fa_sessions_list(fa_ctx_t *ctx, fa_error_t *err)
 {
     int64_t user_id;
-    if (fa_admin_user_param(ctx, &user_id, err) != FA_OK)
+    fa_session_rows_t rows;
+    if (fa_admin_user_param(ctx, &user_id, err) != FA_OK ||
+        fa_admin_user_exists(ctx->db, ctx->arena, user_id, err) != FA_OK ||
+        fa_session_list(ctx->db, ctx->arena, user_id, &rows, err) != FA_OK)
         return err->status;
-    PGresult *r = NULL;
-    if (fa_admin_user_exists(ctx->db, ctx->arena, user_id, err) != FA_OK ||
-        !(r = fa_session_list(ctx->db, ctx->arena, user_id, err)))
-        return err->status;
-    json_t *list = json_array();
-    for (int i = 0; i < PQntuples(r); i++)
-        json_array_append_new(
-            list,
-            json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?}", "id", fa_db_value(r, i, "id"), "createdAt",
-                      fa_db_value(r, i, "created_at"), "updatedAt", fa_db_value(r, i, "updated_at"),
-                      "expiresAt", fa_db_value(r, i, "expires_at"), "ip", fa_db_value(r, i, "ip"),
-                      "userAgent", fa_db_value(r, i, "user_agent")));
-    fa_reply_json(ctx, json_pack("{s:o}", "sessions", list));
+    fa_reply_json(ctx, json_pack("{s:o}", "sessions", fa_admin_sessions_render(&rows)));
     return FA_OK;
 }
 

@@ -154,24 +154,27 @@ fa_status_t fa_handle_session(fa_ctx_t *ctx, fa_error_t *err)
     return FA_OK;
 }
 
+static json_t *fa_auth_sessions_render(const fa_session_rows_t *rows, const char *current_id)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < rows->count; i++) {
+        const fa_session_row_t *r = &rows->rows[i];
+        json_array_append_new(list,
+                              json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?,s:b}", "id", r->id, "createdAt",
+                                        r->created_at, "updatedAt", r->updated_at, "expiresAt",
+                                        r->expires_at, "ip", r->ip, "userAgent", r->user_agent,
+                                        "current", strcmp(r->id, current_id) == 0));
+    }
+    return list;
+}
+
 fa_status_t fa_handle_sessions_list(fa_ctx_t *ctx, fa_error_t *err)
 {
     fa_session_t *s = fa_authn_session(ctx);
-    PGresult *r = fa_session_list(ctx->db, ctx->arena, s->user_id, err);
-    if (!r)
+    fa_session_rows_t rows;
+    if (fa_session_list(ctx->db, ctx->arena, s->user_id, &rows, err) != FA_OK)
         return err->status;
-    json_t *list = json_array();
-    for (int i = 0; i < PQntuples(r); i++) {
-        const char *id = fa_db_value(r, i, "id");
-        json_array_append_new(
-            list, json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?,s:b}", "id", id, "createdAt",
-                            fa_db_value(r, i, "created_at"), "updatedAt",
-                            fa_db_value(r, i, "updated_at"), "expiresAt",
-                            fa_db_value(r, i, "expires_at"), "ip", fa_db_value(r, i, "ip"),
-                            "userAgent", fa_db_value(r, i, "user_agent"), "current",
-                            strcmp(id, s->id) == 0));
-    }
-    fa_reply_json(ctx, json_pack("{s:o}", "sessions", list));
+    fa_reply_json(ctx, json_pack("{s:o}", "sessions", fa_auth_sessions_render(&rows, s->id)));
     return FA_OK;
 }
 
