@@ -12,18 +12,14 @@
 #include "auth/session.h"
 #include "core/str.h"
 
-#define FA_ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
 static const fa_db_statement_t fa_admin_user_statements[] = {
     /* $1 the query as typed, $2 its LIKE-escaped lower-case prefix pattern.
      * A sequential scan at worst, bounded by the LIMIT: an operator tool. */
     {"admin_users_search",
-     "SELECT u.id::text AS id, p.github_login AS login, u.name, u.email, p.role_label, " FA_ISO(
-         "u.created_at") " AS created_at FROM users u "
-                         "LEFT JOIN user_profiles p ON p.user_id = u.id "
-                         "WHERE $1 = '' OR lower(p.github_login) LIKE $2 OR lower(u.email) LIKE $2 "
-                         "OR u.id::text = $1 ORDER BY p.github_login NULLS LAST, u.id LIMIT "
-                         "$3::int",
+     "SELECT u.id::text AS id, p.github_login AS login, u.name, u.email, p.role_label, "
+     "u.created_at FROM users u LEFT JOIN user_profiles p ON p.user_id = u.id "
+     "WHERE $1 = '' OR lower(p.github_login) LIKE $2 OR lower(u.email) LIKE $2 "
+     "OR u.id::text = $1 ORDER BY p.github_login NULLS LAST, u.id LIMIT $3::int",
      3},
     {"admin_user_exists", "SELECT 1 AS found FROM users WHERE id = $1", 1},
     {"admin_role_label_set",
@@ -79,14 +75,35 @@ static char *fa_like_prefix(fa_arena_t *arena, const char *query)
     return fa_buf_cstr(&buf);
 }
 
-PGresult *fa_admin_users_search(fa_db_t *db, fa_arena_t *arena, const char *query, int limit,
-                                fa_error_t *err)
+/* Binary columns (timestamps as instants, formatted by core/timefmt), read
+ * by name. */
+static void fa_admin_user_rows(fa_arena_t *arena, const PGresult *r, fa_admin_user_rows_t *out)
 {
-    if (strlen(query) > FA_ADMIN_QUERY_MAX || !fa_utf8_valid(query, strlen(query))) {
-        fa_error_set(err, FA_ERR_BAD_REQUEST, "invalid_query",
-                     "query must be UTF-8 text of at most 100 bytes", NULL);
-        return NULL;
+    int n = PQntuples(r);
+    int id = fa_db_col(r, "id"), login = fa_db_col(r, "login"), name = fa_db_col(r, "name"),
+        email = fa_db_col(r, "email"), role = fa_db_col(r, "role_label"),
+        created = fa_db_col(r, "created_at");
+    out->rows = fa_arena_alloc(arena, (size_t)(n > 0 ? n : 1) * sizeof(*out->rows));
+    for (int i = 0; i < n; i++) {
+        fa_admin_user_row_t *row = &out->rows[i];
+        row->id = fa_db_bin_text(r, i, id);
+        row->login = fa_db_bin_text(r, i, login);
+        row->name = fa_db_bin_text(r, i, name);
+        row->email = fa_db_bin_text(r, i, email);
+        row->role_label = fa_db_bin_text(r, i, role);
+        row->created_at = fa_db_bin_time_iso(arena, r, i, created);
     }
+    out->count = (size_t)n;
+}
+
+fa_status_t fa_admin_users_search(fa_db_t *db, fa_arena_t *arena, const char *query, int limit,
+                                  fa_admin_user_rows_t *out, fa_error_t *err)
+{
+    out->rows = NULL;
+    out->count = 0;
+    if (strlen(query) > FA_ADMIN_QUERY_MAX || !fa_utf8_valid(query, strlen(query)))
+        return fa_error_set(err, FA_ERR_BAD_REQUEST, "invalid_query",
+                            "query must be UTF-8 text of at most 100 bytes", NULL);
     if (limit < 1 || limit > FA_ADMIN_SEARCH_LIMIT)
         limit = FA_ADMIN_SEARCH_LIMIT;
     char *pattern = fa_like_prefix(arena, query);
@@ -94,7 +111,11 @@ PGresult *fa_admin_users_search(fa_db_t *db, fa_arena_t *arena, const char *quer
         if (*p >= 'A' && *p <= 'Z')
             *p = (char)(*p - 'A' + 'a');
     const char *values[3] = {query, pattern, fa_arena_sprintf(arena, "%d", limit)};
-    return fa_db_exec(db, arena, "admin_users_search", 3, values, err);
+    PGresult *r = fa_db_exec_binary(db, arena, "admin_users_search", 3, values, NULL, NULL, err);
+    if (!r)
+        return err->status;
+    fa_admin_user_rows(arena, r, out);
+    return FA_OK;
 }
 
 fa_status_t fa_admin_user_exists(fa_db_t *db, fa_arena_t *arena, int64_t user_id, fa_error_t *err)

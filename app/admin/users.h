@@ -24,13 +24,30 @@ bool fa_admin_parse_user_id(fa_str_t text, int64_t *out);
  * characters. */
 bool fa_admin_role_label_valid(const char *label);
 
+/* A user as the operator sees it. id is the decimal GitHub id; login and
+ * role_label come from the profile and, like name and email, are NULL when
+ * absent. created_at in the API format (core/timefmt). */
+typedef struct {
+    const char *id;
+    const char *login;
+    const char *name;
+    const char *email;
+    const char *role_label;
+    const char *created_at;
+} fa_admin_user_row_t;
+
+typedef struct {
+    fa_admin_user_row_t *rows; /* arena */
+    size_t count;
+} fa_admin_user_rows_t;
+
 /* Users whose login or email starts with query (case-insensitive; LIKE
  * wildcards in query are literal) or whose id is query; all users for "".
- * At most limit (1..FA_ADMIN_SEARCH_LIMIT) rows, columns id, login, name,
- * email, role_label, created_at. FA_ERR_BAD_REQUEST for a query over
- * FA_ADMIN_QUERY_MAX bytes. */
-PGresult *fa_admin_users_search(fa_db_t *db, fa_arena_t *arena, const char *query, int limit,
-                                fa_error_t *err);
+ * At most limit (1..FA_ADMIN_SEARCH_LIMIT) rows, in the arena, ordered by
+ * login. FA_ERR_BAD_REQUEST for a query over FA_ADMIN_QUERY_MAX bytes. On
+ * failure *out is empty. */
+fa_status_t fa_admin_users_search(fa_db_t *db, fa_arena_t *arena, const char *query, int limit,
+                                  fa_admin_user_rows_t *out, fa_error_t *err);
 
 /* FA_ERR_NOT_FOUND (user_not_found) when there is no such user. */
 fa_status_t fa_admin_user_exists(fa_db_t *db, fa_arena_t *arena, int64_t user_id, fa_error_t *err);

@@ -122,14 +122,15 @@ static const char *fa_or_dash(const char *s)
 static int fa_cli_users_search(fa_cli_t *cli)
 {
     fa_error_t err;
-    PGresult *r =
-        fa_admin_users_search(cli->db, cli->arena, cli->argv[0], FA_ADMIN_SEARCH_LIMIT, &err);
-    if (!r)
+    fa_admin_user_rows_t users;
+    if (fa_admin_users_search(cli->db, cli->arena, cli->argv[0], FA_ADMIN_SEARCH_LIMIT, &users,
+                              &err) != FA_OK)
         return fa_cli_error(&err);
-    for (int i = 0; i < PQntuples(r); i++)
-        printf("%s\t%s\t%s\t%s\t%s\n", fa_db_value(r, i, "id"),
-               fa_or_dash(fa_db_value(r, i, "login")), fa_or_dash(fa_db_value(r, i, "email")),
-               fa_or_dash(fa_db_value(r, i, "role_label")), fa_db_value(r, i, "created_at"));
+    for (size_t i = 0; i < users.count; i++) {
+        const fa_admin_user_row_t *u = &users.rows[i];
+        printf("%s\t%s\t%s\t%s\t%s\n", u->id, fa_or_dash(u->login), fa_or_dash(u->email),
+               fa_or_dash(u->role_label), u->created_at);
+    }
     return 0;
 }
 

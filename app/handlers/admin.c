@@ -143,6 +143,19 @@ fa_status_t fa_handle_admin_token_rotate(fa_ctx_t *ctx, fa_error_t *err)
 
 /* ---- users ------------------------------------------------------------- */
 
+static json_t *fa_admin_users_render(const fa_admin_user_rows_t *rows)
+{
+    json_t *users = json_array();
+    for (size_t i = 0; i < rows->count; i++) {
+        const fa_admin_user_row_t *u = &rows->rows[i];
+        json_array_append_new(users,
+                              json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s}", "id", u->id, "login",
+                                        u->login, "name", u->name, "email", u->email, "roleLabel",
+                                        u->role_label, "createdAt", u->created_at));
+    }
+    return users;
+}
+
 static fa_status_t fa_users_search(fa_ctx_t *ctx, fa_error_t *err)
 {
     const fa_request_t *req = ctx->req;
@@ -158,19 +171,11 @@ static fa_status_t fa_users_search(fa_ctx_t *ctx, fa_error_t *err)
                             "limit must be a number from 1 to 50", NULL);
     if (l.ptr)
         limit = atoi(fa_str_dup(ctx->arena, l));
-    PGresult *r = fa_admin_users_search(ctx->db, ctx->arena, q.ptr ? fa_str_dup(ctx->arena, q) : "",
-                                        limit, err);
-    if (!r)
+    fa_admin_user_rows_t rows;
+    if (fa_admin_users_search(ctx->db, ctx->arena, q.ptr ? fa_str_dup(ctx->arena, q) : "", limit,
+                              &rows, err) != FA_OK)
         return err->status;
-    json_t *users = json_array();
-    for (int i = 0; i < PQntuples(r); i++)
-        json_array_append_new(
-            users,
-            json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s}", "id", fa_db_value(r, i, "id"), "login",
-                      fa_db_value(r, i, "login"), "name", fa_db_value(r, i, "name"), "email",
-                      fa_db_value(r, i, "email"), "roleLabel", fa_db_value(r, i, "role_label"),
-                      "createdAt", fa_db_value(r, i, "created_at")));
-    fa_reply_json(ctx, json_pack("{s:o}", "users", users));
+    fa_reply_json(ctx, json_pack("{s:o}", "users", fa_admin_users_render(&rows)));
     return FA_OK;
 }
 
