@@ -50,8 +50,7 @@ static const fa_db_statement_t fa_signing_key_statements[] = {
      "WHEN kid = (SELECT kid FROM signing_keys WHERE " FA_KEYS_LIVE " AND activates_at <= now() "
      "ORDER BY activates_at DESC, created_at DESC LIMIT 1) THEN 'current' "
      "ELSE 'published' END AS state, "
-     "created_at::text AS created_at, activates_at::text AS activates_at, "
-     "retire_after::text AS retire_after, retired_at::text AS retired_at "
+     "created_at, activates_at, retire_after, retired_at "
      "FROM signing_keys ORDER BY created_at DESC, kid",
      0},
 };
@@ -274,9 +273,30 @@ fa_status_t fa_signing_keys_rotate(fa_db_t *db, fa_arena_t *arena, const fa_keyr
     return st;
 }
 
-PGresult *fa_signing_keys_list(fa_db_t *db, fa_arena_t *arena, fa_error_t *err)
+fa_status_t fa_signing_keys_list(fa_db_t *db, fa_arena_t *arena, fa_signing_key_rows_t *out,
+                                 fa_error_t *err)
 {
-    return fa_db_exec(db, arena, "signing_keys_list", 0, NULL, err);
+    out->rows = NULL;
+    out->count = 0;
+    PGresult *r = fa_db_exec_binary(db, arena, "signing_keys_list", 0, NULL, NULL, NULL, err);
+    if (!r)
+        return err->status;
+    int n = PQntuples(r);
+    int kid = fa_db_col(r, "kid"), state = fa_db_col(r, "state"),
+        created = fa_db_col(r, "created_at"), activates = fa_db_col(r, "activates_at"),
+        retire = fa_db_col(r, "retire_after"), retired = fa_db_col(r, "retired_at");
+    out->rows = fa_arena_alloc(arena, (size_t)(n > 0 ? n : 1) * sizeof(*out->rows));
+    for (int i = 0; i < n; i++) {
+        fa_signing_key_row_t *row = &out->rows[i];
+        row->kid = fa_db_bin_text(r, i, kid);
+        row->state = fa_db_bin_text(r, i, state);
+        row->created_at = fa_db_bin_time_iso(arena, r, i, created);
+        row->activates_at = fa_db_bin_time_iso(arena, r, i, activates);
+        row->retire_after = fa_db_bin_time_iso(arena, r, i, retire);
+        row->retired_at = fa_db_bin_time_iso(arena, r, i, retired);
+    }
+    out->count = (size_t)n;
+    return FA_OK;
 }
 
 /* ---- the cache --------------------------------------------------------- */

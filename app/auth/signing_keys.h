@@ -113,11 +113,27 @@ fa_status_t fa_signing_keys_rotate(fa_db_t *db, fa_arena_t *arena, const fa_keyr
                                    long activation_seconds, long overlap_seconds, const char **kid,
                                    long *activates_in, fa_error_t *err);
 
-/* Every key, newest first: columns kid, state (next: published, not yet
- * signing | current: the newest activated key | published: replaced, kept
- * for its tokens | retired), created_at, activates_at, retire_after,
- * retired_at. */
-PGresult *fa_signing_keys_list(fa_db_t *db, fa_arena_t *arena, fa_error_t *err);
+/* One key as the operator sees it. state: next (published, not yet
+ * signing) | current (the newest activated key) | published (replaced, kept
+ * for its tokens) | retired. Timestamps in the API format (core/timefmt);
+ * retire_after and retired_at NULL when not set. */
+typedef struct {
+    const char *kid;
+    const char *state;
+    const char *created_at;
+    const char *activates_at;
+    const char *retire_after;
+    const char *retired_at;
+} fa_signing_key_row_t;
+
+typedef struct {
+    fa_signing_key_row_t *rows; /* arena */
+    size_t count;
+} fa_signing_key_rows_t;
+
+/* Every key, newest first, in the arena. On failure *out is empty. */
+fa_status_t fa_signing_keys_list(fa_db_t *db, fa_arena_t *arena, fa_signing_key_rows_t *out,
+                                 fa_error_t *err);
 
 /* Opens a sealed private seed stored for kid; NULL when no key of the ring
  * opens it or the kid does not match the key inside (a row copied under

@@ -245,13 +245,14 @@ static int fa_cli_keys_rotate(fa_cli_t *cli)
 static int fa_cli_keys_list(fa_cli_t *cli)
 {
     fa_error_t err;
-    PGresult *r = fa_signing_keys_list(cli->db, cli->arena, &err);
-    if (!r)
+    fa_signing_key_rows_t keys;
+    if (fa_signing_keys_list(cli->db, cli->arena, &keys, &err) != FA_OK)
         return fa_cli_error(&err);
-    for (int i = 0; i < PQntuples(r); i++)
-        printf("%s\t%s\t%s\t%s\t%s\n", fa_db_value(r, i, "kid"), fa_db_value(r, i, "state"),
-               fa_db_value(r, i, "created_at"), fa_db_value(r, i, "activates_at"),
-               fa_or_dash(fa_db_value(r, i, "retire_after")));
+    for (size_t i = 0; i < keys.count; i++) {
+        const fa_signing_key_row_t *k = &keys.rows[i];
+        printf("%s\t%s\t%s\t%s\t%s\n", k->kid, k->state, k->created_at, k->activates_at,
+               fa_or_dash(k->retire_after));
+    }
     return 0;
 }
 
