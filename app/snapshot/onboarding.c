@@ -5,15 +5,13 @@
 
 #include <string.h>
 
+#include "core/json_text.h"
 #include "github/limit.h"
 #include "github/token.h"
 
-#define FA_ISO(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-#define FA_STARTER_REPO_JSON                                                                       \
-    "json_build_object('starterRepo', json_build_object('repo', $2::text, "                        \
-    "'status', starter_repo_status, 'starredAt', " FA_ISO(                                         \
-        "starred_at") ", "                                                                         \
-                      "'skippedAt', " FA_ISO("skipped_at") "))::text AS json"
+/* Binary columns, rendered by fa_starter_repo_json: timestamps go through
+ * core/timefmt like every other the service emits. */
+#define FA_STARTER_REPO_JSON "$2::text AS repo, starter_repo_status, starred_at, skipped_at"
 
 static const fa_db_statement_t fa_onboarding_statements[] = {
     {"onboarding_star",
@@ -39,11 +37,36 @@ static fa_status_t fa_not_configured(fa_error_t *err)
                         "no starter repository is configured (FOUNDRY_STARTER_REPO)", NULL);
 }
 
+static void fa_starter_repo_time(fa_buf_t *b, const PGresult *r, const char *column)
+{
+    int col = fa_db_col(r, column);
+    bool present = !fa_db_bin_null(r, 0, col);
+    fa_json_text_time(b, present, present ? fa_db_bin_timestamp_us(r, 0, col) : 0);
+}
+
+/* {"starterRepo":{"repo","status","starredAt","skippedAt"}}, the snapshot's
+ * onboarding object. */
+static const char *fa_starter_repo_json(fa_arena_t *arena, const PGresult *r)
+{
+    fa_buf_t b;
+    fa_buf_init(&b, arena, 192);
+    FA_JSON_RAW(&b, "{\"starterRepo\":{\"repo\":");
+    fa_json_text_string(&b, fa_db_bin_text(r, 0, fa_db_col(r, "repo")));
+    FA_JSON_RAW(&b, ",\"status\":");
+    fa_json_text_string(&b, fa_db_bin_text(r, 0, fa_db_col(r, "starter_repo_status")));
+    FA_JSON_RAW(&b, ",\"starredAt\":");
+    fa_starter_repo_time(&b, r, "starred_at");
+    FA_JSON_RAW(&b, ",\"skippedAt\":");
+    fa_starter_repo_time(&b, r, "skipped_at");
+    FA_JSON_RAW(&b, "}}");
+    return fa_buf_cstr(&b);
+}
+
 static fa_status_t fa_record(fa_db_t *db, fa_arena_t *arena, const char *statement,
                              const char *repo, int64_t user_id, const char **json, fa_error_t *err)
 {
     const char *values[2] = {fa_arena_i64(arena, user_id), repo};
-    PGresult *r = fa_db_exec(db, arena, statement, 2, values, err);
+    PGresult *r = fa_db_exec_binary(db, arena, statement, 2, values, NULL, NULL, err);
     if (!r)
         return err->status;
     if (PQntuples(r) != 1 && strcmp(statement, "onboarding_skip") == 0)
@@ -51,7 +74,7 @@ static fa_status_t fa_record(fa_db_t *db, fa_arena_t *arena, const char *stateme
                             "the starter repository is already starred", NULL);
     if (PQntuples(r) != 1)
         return fa_error_set(err, FA_ERR_NOT_FOUND, "profile_not_found", "no such profile", NULL);
-    *json = fa_db_value(r, 0, "json");
+    *json = fa_starter_repo_json(arena, r);
     return FA_OK;
 }
 
