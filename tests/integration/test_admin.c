@@ -405,6 +405,134 @@ static void test_sessions_list_and_revoke(void)
     fa_id_user_free(&u);
 }
 
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ", the one format the service shows instants in. */
+static bool fa_iso_ms(const char *t)
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+    if (!t || strlen(t) != sizeof(shape) - 1)
+        return false;
+    for (size_t i = 0; shape[i]; i++)
+        if (shape[i] == 'd' ? (t[i] < '0' || t[i] > '9') : t[i] != shape[i])
+            return false;
+    return true;
+}
+
+/* The createdAt of the session with id sid in a {"sessions":[...]} answer
+ * (malloc'd), NULL when absent; every instant of every row must be in the
+ * one format. */
+static char *fa_listed_created_at(const fa_http_response_t *r, const char *sid, const char *what)
+{
+    json_t *j = fa_http_json(r);
+    char *found = NULL;
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(j, "sessions"), i, row)
+    {
+        const char *created = json_string_value(json_object_get(row, "createdAt"));
+        FA_CHECK(fa_iso_ms(created) &&
+                     fa_iso_ms(json_string_value(json_object_get(row, "updatedAt"))) &&
+                     fa_iso_ms(json_string_value(json_object_get(row, "expiresAt"))),
+                 "%s: instants not in the one format: %.300s", what, r->body);
+        const char *id = json_string_value(json_object_get(row, "id"));
+        if (id && strcmp(id, sid) == 0 && created)
+            found = fa_xstrdup(created);
+    }
+    json_decref(j);
+    return found;
+}
+
+/* Issue 14: every API shows an instant as the public API does, ISO 8601 UTC
+ * with milliseconds (the admin API showed whole seconds, the admin CLI
+ * PostgreSQL's text form), and the same instant reads the same everywhere. */
+static void test_one_timestamp_format(void)
+{
+    FA_CHECK_FATAL(fa_admin_token != NULL, "no admin token");
+    fa_id_user_t u;
+    fa_id_user_new(&u, "admtime");
+    char *sid = fa_session_id_of(u.session);
+    FA_CHECK_FATAL(sid != NULL, "cannot read the session id");
+
+    /* The public API: the session's createdAt. */
+    fa_http_response_t *r = fa_bearer_request("GET", "/v1/auth/session", u.session, NULL);
+    json_t *j = fa_http_json(r);
+    const char *c = json_string_value(json_object_get(json_object_get(j, "session"), "createdAt"));
+    char *created = fa_xstrdup(c ? c : "");
+    FA_CHECK(r->status == 200 && fa_iso_ms(created), "/v1/auth/session createdAt %s: %.300s",
+             created, r->body);
+    json_decref(j);
+    fa_http_response_free(r);
+
+    /* The sessions lists, the owner's and the operator's: the same instant. */
+    r = fa_bearer_request("GET", "/v1/auth/sessions", u.session, NULL);
+    char *listed = fa_listed_created_at(r, sid, "/v1/auth/sessions");
+    FA_CHECK(listed && strcmp(listed, created) == 0,
+             "/v1/auth/sessions createdAt %s, /v1/auth/session says %s", listed, created);
+    free(listed);
+    fa_http_response_free(r);
+    char *path = fa_xasprintf("/v1/admin/users/%s/sessions", u.id_text);
+    r = fa_admin("GET", path, fa_admin_token, NULL);
+    listed = fa_listed_created_at(r, sid, path);
+    FA_CHECK(listed && strcmp(listed, created) == 0, "%s createdAt %s, /v1/auth/session says %s",
+             path, listed, created);
+    free(listed);
+    fa_http_response_free(r);
+    free(path);
+
+    /* The admin users search: the user's created_at, to the millisecond. */
+    char *want = fa_sql_text("SELECT to_char(created_at AT TIME ZONE 'UTC', "
+                             "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM users WHERE id = $1",
+                             u.id_text, NULL);
+    FA_CHECK_FATAL(want != NULL, "no users row for %s", u.id_text);
+    path = fa_xasprintf("/v1/admin/users?query=%s", u.id_text);
+    r = fa_admin("GET", path, fa_admin_token, NULL);
+    j = fa_http_json(r);
+    c = NULL;
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(j, "users"), i, row)
+    {
+        const char *id = json_string_value(json_object_get(row, "id"));
+        if (id && strcmp(id, u.id_text) == 0)
+            c = json_string_value(json_object_get(row, "createdAt"));
+    }
+    FA_CHECK(r->status == 200 && c && strcmp(c, want) == 0, "%s: createdAt %s, expected %s: %.300s",
+             path, c ? c : "(none)", want, r->body);
+    json_decref(j);
+    fa_http_response_free(r);
+    free(path);
+
+    /* The admin CLI prints the same text. */
+    int rc;
+    const char *search[] = {"admin", "users", "search", u.id_text, NULL};
+    char *out = fa_cli_line(search, &rc);
+    FA_CHECK(rc == 0 && strstr(out, want), "admin users search: expected %s: %s", want, out);
+    free(out);
+    const char *list[] = {"admin", "sessions", "list", u.id_text, NULL};
+    out = fa_cli_line(list, &rc);
+    FA_CHECK(rc == 0 && strstr(out, created), "admin sessions list: expected %s: %s", created, out);
+    free(out);
+    const char *keys[] = {"keys", "list", NULL};
+    out = fa_cli_line(keys, &rc);
+    FA_CHECK(rc == 0 && *out, "keys list: exit %d: %s", rc, out);
+    for (char *line = strtok(out, "\n"); line && rc == 0; line = strtok(NULL, "\n")) {
+        char *field[5] = {line};
+        for (int f = 1; f < 5; f++)
+            field[f] =
+                field[f - 1] && strchr(field[f - 1], '\t') ? strchr(field[f - 1], '\t') + 1 : NULL;
+        for (int f = 2; f < 5 && field[f]; f++) {
+            char *end = strchr(field[f], '\t');
+            if (end)
+                *end = '\0';
+        }
+        FA_CHECK(field[4] && fa_iso_ms(field[2]) && fa_iso_ms(field[3]) &&
+                     (strcmp(field[4], "-") == 0 || fa_iso_ms(field[4])),
+                 "keys list: instants not in the one format: %s", line);
+    }
+    free(out);
+    free(want), free(created), free(sid);
+    fa_id_user_free(&u);
+}
+
 static void test_role_label(void)
 {
     FA_CHECK_FATAL(fa_admin_token != NULL, "no admin token");
@@ -540,6 +668,7 @@ void fa_register_admin_suite(void)
     fa_test_add(s, "rotation through the CLI", test_rotate_through_the_cli);
     fa_test_add(s, "users search", test_users_search);
     fa_test_add(s, "sessions list and revoke", test_sessions_list_and_revoke);
+    fa_test_add(s, "one timestamp format on every API", test_one_timestamp_format);
     fa_test_add(s, "role label", test_role_label);
     fa_test_add(s, "admin check", test_check);
     fa_test_add(s, "admin gc", test_gc);
