@@ -30,7 +30,6 @@ static PGresult *fa_result_with_instant(int64_t unix_us)
  * milliseconds truncated, UTC; SQL NULL stays absent. */
 static void test_time_iso_is_the_api_format(void)
 {
-    fa_arena_t *arena = fa_arena_create(1024);
     PGresult *r = fa_result_with_instant(INT64_C(1795440243796999)); /* .796999 s */
     const char *text = fa_db_bin_time_iso(arena, r, 0, fa_db_col(r, "created_at"));
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);
@@ -40,14 +39,14 @@ static void test_time_iso_is_the_api_format(void)
     r = fa_result_with_instant(0);
     CU_ASSERT_STRING_EQUAL(fa_db_bin_time_iso(arena, r, 0, 0), "1970-01-01T00:00:00.000Z");
     PQclear(r);
-    fa_arena_destroy(arena);
 }
 
 int main(void)
 {
-    static const test_case_t cases[] = {
+    static const test_case_t tests[] = {
         TEST(test_time_iso_is_the_api_format),
-        {NULL, NULL},
     };
-    return test_run_suite("db", cases);
+    static const fa_unit_suite_t suite = {
+        .name = "db/db", .setup = test_arena_setup, .teardown = test_arena_teardown};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }
