@@ -28,8 +28,7 @@ static const fa_db_statement_t fa_check_statements[] = {
 
 void fa_admin_check_register_statements(void)
 {
-    fa_db_register(fa_check_statements,
-                   sizeof(fa_check_statements) / sizeof(fa_check_statements[0]));
+    FA_DB_REGISTER(fa_check_statements);
 }
 
 static void fa_check_line(FILE *out, bool ok, const char *name, const char *detail)

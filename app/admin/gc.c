@@ -39,7 +39,7 @@ static const fa_db_statement_t fa_gc_statements[] = {
 
 void fa_gc_register_statements(void)
 {
-    fa_db_register(fa_gc_statements, sizeof(fa_gc_statements) / sizeof(fa_gc_statements[0]));
+    FA_DB_REGISTER(fa_gc_statements);
 }
 
 /* Batches until one comes back short. statement's $1 is the batch size;

@@ -86,8 +86,7 @@ static const fa_db_statement_t fa_reseal_statements[] = {
 
 void fa_reseal_register_statements(void)
 {
-    fa_db_register(fa_reseal_statements,
-                   sizeof(fa_reseal_statements) / sizeof(fa_reseal_statements[0]));
+    FA_DB_REGISTER(fa_reseal_statements);
 }
 
 static void fa_ring_for(const fa_config_t *cfg, const fa_sealed_column_t *c, fa_keyring_t *ring)

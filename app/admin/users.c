@@ -30,8 +30,7 @@ static const fa_db_statement_t fa_admin_user_statements[] = {
 
 void fa_admin_users_register_statements(void)
 {
-    fa_db_register(fa_admin_user_statements,
-                   sizeof(fa_admin_user_statements) / sizeof(fa_admin_user_statements[0]));
+    FA_DB_REGISTER(fa_admin_user_statements);
 }
 
 bool fa_admin_parse_user_id(fa_str_t text, int64_t *out)

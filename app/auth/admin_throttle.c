@@ -37,8 +37,7 @@ static const fa_db_statement_t fa_admin_throttle_statements[] = {
 
 void fa_admin_throttle_register_statements(void)
 {
-    fa_db_register(fa_admin_throttle_statements,
-                   sizeof(fa_admin_throttle_statements) / sizeof(fa_admin_throttle_statements[0]));
+    FA_DB_REGISTER(fa_admin_throttle_statements);
 }
 
 static const char *fa_key(const char *ip)

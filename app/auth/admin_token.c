@@ -37,8 +37,7 @@ static const fa_db_statement_t fa_admin_token_statements[] = {
 
 void fa_admin_token_register_statements(void)
 {
-    fa_db_register(fa_admin_token_statements,
-                   sizeof(fa_admin_token_statements) / sizeof(fa_admin_token_statements[0]));
+    FA_DB_REGISTER(fa_admin_token_statements);
 }
 
 _Static_assert(FA_SIGNING_KEYS_MAX == 4, "admin_token_check binds one MAC per secret");

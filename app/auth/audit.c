@@ -12,7 +12,7 @@ static const fa_db_statement_t fa_audit_statements[] = {
 
 void fa_audit_register_statements(void)
 {
-    fa_db_register(fa_audit_statements, 1);
+    FA_DB_REGISTER(fa_audit_statements);
 }
 
 fa_status_t fa_audit_record(fa_db_t *db, fa_arena_t *arena, const char *event, int64_t user_id,

@@ -54,8 +54,7 @@ static const fa_db_statement_t fa_oauth_statements[] = {
 
 void fa_oauth_register_statements(void)
 {
-    fa_db_register(fa_oauth_statements,
-                   sizeof(fa_oauth_statements) / sizeof(fa_oauth_statements[0]));
+    FA_DB_REGISTER(fa_oauth_statements);
 }
 
 const char *fa_oauth_binding_cookie_name(const fa_config_t *cfg)

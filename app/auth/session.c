@@ -99,8 +99,7 @@ static const fa_db_statement_t fa_session_statements[] = {
 
 void fa_session_register_statements(void)
 {
-    fa_db_register(fa_session_statements,
-                   sizeof(fa_session_statements) / sizeof(fa_session_statements[0]));
+    FA_DB_REGISTER(fa_session_statements);
 }
 
 static long fa_seconds_rounded(int64_t us)

@@ -42,8 +42,7 @@ static const fa_db_statement_t fa_signin_statements[] = {
 
 void fa_signin_register_statements(void)
 {
-    fa_db_register(fa_signin_statements,
-                   sizeof(fa_signin_statements) / sizeof(fa_signin_statements[0]));
+    FA_DB_REGISTER(fa_signin_statements);
 }
 
 typedef struct {

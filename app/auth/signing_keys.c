@@ -57,8 +57,7 @@ static const fa_db_statement_t fa_signing_key_statements[] = {
 
 void fa_signing_keys_register_statements(void)
 {
-    fa_db_register(fa_signing_key_statements,
-                   sizeof(fa_signing_key_statements) / sizeof(fa_signing_key_statements[0]));
+    FA_DB_REGISTER(fa_signing_key_statements);
 }
 
 long fa_signing_keys_overlap_seconds(const fa_config_t *cfg)

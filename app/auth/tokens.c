@@ -18,7 +18,7 @@ static const fa_db_statement_t fa_token_statements[] = {
 
 void fa_tokens_register_statements(void)
 {
-    fa_db_register(fa_token_statements, 1);
+    FA_DB_REGISTER(fa_token_statements);
 }
 
 const char fa_tokens_reauthentication_required[] = "reauthentication_required";

@@ -24,8 +24,14 @@ typedef struct {
 } fa_db_statement_t;
 
 /* Adds a module's statements to the process-wide list. Call before
- * fa_db_create; the array must outlive the process (static const). */
+ * fa_db_create; the array must outlive the process (static const). Modules
+ * call it through FA_DB_REGISTER, never with a count of their own. */
 void fa_db_register(const fa_db_statement_t *statements, size_t count);
+
+/* The count comes from the array's type, so a module's second statement
+ * cannot be left out by a stale literal. A pointer instead of an array is a
+ * compile error (-Wsizeof-pointer-div, part of -Wall, with -Werror). */
+#define FA_DB_REGISTER(array) fa_db_register((array), sizeof(array) / sizeof((array)[0]))
 
 /* Does not connect; the first fa_db_ready() does. */
 fa_db_t *fa_db_create(const char *conninfo);

@@ -27,8 +27,7 @@ static const fa_db_statement_t fa_github_limit_statements[] = {
 
 void fa_github_limit_register_statements(void)
 {
-    fa_db_register(fa_github_limit_statements,
-                   sizeof(fa_github_limit_statements) / sizeof(fa_github_limit_statements[0]));
+    FA_DB_REGISTER(fa_github_limit_statements);
 }
 
 fa_status_t fa_github_limit_check(fa_db_t *db, fa_arena_t *arena, long *wait_seconds,

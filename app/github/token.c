@@ -27,8 +27,7 @@ static const fa_db_statement_t fa_github_token_statements[] = {
 
 void fa_github_token_register_statements(void)
 {
-    fa_db_register(fa_github_token_statements,
-                   sizeof(fa_github_token_statements) / sizeof(fa_github_token_statements[0]));
+    FA_DB_REGISTER(fa_github_token_statements);
 }
 
 static const char *fa_aad(fa_arena_t *arena, int64_t user_id, const char *which)

@@ -62,8 +62,7 @@ static const fa_db_statement_t fa_org_sync_statements[] = {
 
 void fa_org_sync_register_statements(void)
 {
-    fa_db_register(fa_org_sync_statements,
-                   sizeof(fa_org_sync_statements) / sizeof(fa_org_sync_statements[0]));
+    FA_DB_REGISTER(fa_org_sync_statements);
 }
 
 static fa_status_t fa_set_status(fa_db_t *db, fa_arena_t *arena, int64_t user_id,

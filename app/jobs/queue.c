@@ -12,7 +12,7 @@ static const fa_db_statement_t fa_jobs_statements[] = {
 
 void fa_jobs_register_statements(void)
 {
-    fa_db_register(fa_jobs_statements, sizeof(fa_jobs_statements) / sizeof(fa_jobs_statements[0]));
+    FA_DB_REGISTER(fa_jobs_statements);
 }
 
 fa_status_t fa_jobs_enqueue(fa_db_t *db, fa_arena_t *arena, const char *kind, int64_t user_id,

@@ -62,8 +62,7 @@ static const fa_db_statement_t fa_runner_statements[] = {
 
 void fa_jobs_runner_register_statements(void)
 {
-    fa_db_register(fa_runner_statements,
-                   sizeof(fa_runner_statements) / sizeof(fa_runner_statements[0]));
+    FA_DB_REGISTER(fa_runner_statements);
 }
 
 /* ---- the noop kind --------------------------------------------------- */

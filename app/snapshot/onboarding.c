@@ -27,8 +27,7 @@ static const fa_db_statement_t fa_onboarding_statements[] = {
 
 void fa_onboarding_register_statements(void)
 {
-    fa_db_register(fa_onboarding_statements,
-                   sizeof(fa_onboarding_statements) / sizeof(fa_onboarding_statements[0]));
+    FA_DB_REGISTER(fa_onboarding_statements);
 }
 
 static fa_status_t fa_not_configured(fa_error_t *err)

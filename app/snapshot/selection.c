@@ -14,7 +14,7 @@ static const fa_db_statement_t fa_selection_statements[] = {
 
 void fa_selection_register_statements(void)
 {
-    fa_db_register(fa_selection_statements, 1);
+    FA_DB_REGISTER(fa_selection_statements);
 }
 
 fa_status_t fa_selection_set(fa_db_t *db, fa_arena_t *arena, int64_t user_id,

@@ -56,7 +56,7 @@ static const fa_db_statement_t fa_snapshot_statements[] = {
 
 void fa_snapshot_register_statements(void)
 {
-    fa_db_register(fa_snapshot_statements, 1);
+    FA_DB_REGISTER(fa_snapshot_statements);
 }
 
 char *fa_snapshot_signed_out(const fa_config_t *cfg)
