@@ -37,20 +37,21 @@ static void fa_check_line(FILE *out, bool ok, const char *name, const char *deta
 }
 
 /* The single count a statement returns, or -1 with the error printed. */
-static long long fa_check_count(fa_db_t *db, fa_arena_t *arena, const char *statement, FILE *out)
+static long long fa_check_count(fa_db_t *db, fa_arena_t *arena, const fa_db_use_t *statement,
+                                FILE *out)
 {
     fa_error_t err;
-    PGresult *r = fa_db_exec(db, arena, statement, 0, NULL, &err);
+    PGresult *r = (fa_db_exec)(db, arena, statement, 0, NULL, &err);
     if (!r) {
-        fa_check_line(out, false, statement, err.message);
+        fa_check_line(out, false, statement->name, err.message);
         return -1;
     }
     return fa_db_value_ll(r, 0, "n", -1);
 }
 
 /* A count that must be zero. */
-static int fa_check_zero(fa_db_t *db, fa_arena_t *arena, const char *statement, const char *name,
-                         FILE *out)
+static int fa_check_zero(fa_db_t *db, fa_arena_t *arena, const fa_db_use_t *statement,
+                         const char *name, FILE *out)
 {
     long long n = fa_check_count(db, arena, statement, out);
     if (n < 0)
@@ -72,7 +73,7 @@ int fa_admin_check_run(const fa_config_t *cfg, fa_db_t *db, fa_arena_t *arena, F
         return failures + 1;
     }
     fa_check_line(out, true, "database", "reachable");
-    long long version = fa_check_count(db, arena, "check_schema_version", out);
+    long long version = fa_check_count(db, arena, FA_DB_STATEMENT("check_schema_version"), out);
     bool schema_ok = version == FA_SCHEMA_VERSION && fa_db_unprepared(db) == 0;
     fa_check_line(out, schema_ok, "schema version",
                   fa_arena_sprintf(arena, "%lld (this binary expects %d%s)", version,
@@ -81,15 +82,15 @@ int fa_admin_check_run(const fa_config_t *cfg, fa_db_t *db, fa_arena_t *arena, F
     failures += !schema_ok;
     if (version < 0)
         return failures;
-    failures += fa_check_zero(db, arena, "check_index_without_session",
+    failures += fa_check_zero(db, arena, FA_DB_STATEMENT("check_index_without_session"),
                               "session_index rows without a session", out);
-    failures += fa_check_zero(db, arena, "check_session_without_index",
+    failures += fa_check_zero(db, arena, FA_DB_STATEMENT("check_session_without_index"),
                               "sessions without a session_index row", out);
-    failures += fa_check_zero(db, arena, "check_session_without_state",
+    failures += fa_check_zero(db, arena, FA_DB_STATEMENT("check_session_without_state"),
                               "sessions without a session_state row", out);
     /* Informational: neither is a fault (the first key is created on use). */
-    long long admins = fa_check_count(db, arena, "check_admin_tokens", out);
-    long long keys = fa_check_count(db, arena, "check_signing_keys", out);
+    long long admins = fa_check_count(db, arena, FA_DB_STATEMENT("check_admin_tokens"), out);
+    long long keys = fa_check_count(db, arena, FA_DB_STATEMENT("check_signing_keys"), out);
     fa_check_line(out, admins >= 0, "admin tokens", fa_arena_sprintf(arena, "%lld active", admins));
     fa_check_line(out, keys >= 0 && keys <= 1, "current signing keys",
                   fa_arena_sprintf(arena, "%lld", keys));

@@ -44,14 +44,14 @@ void fa_gc_register_statements(void)
 
 /* Batches until one comes back short. statement's $1 is the batch size;
  * arg, when not NULL, is its $2. */
-static fa_status_t fa_gc_table(fa_db_t *db, fa_arena_t *arena, const char *statement,
+static fa_status_t fa_gc_table(fa_db_t *db, fa_arena_t *arena, const fa_db_use_t *statement,
                                const char *arg, long *count, fa_error_t *err)
 {
     char limit[16];
     snprintf(limit, sizeof(limit), "%d", FA_GC_BATCH);
     const char *values[2] = {limit, arg};
     for (int batch = 0; batch < FA_GC_MAX_BATCHES; batch++) {
-        PGresult *r = fa_db_exec(db, arena, statement, arg ? 2 : 1, values, err);
+        PGresult *r = (fa_db_exec)(db, arena, statement, arg ? 2 : 1, values, err);
         if (!r)
             return err->status;
         long n = atol(PQcmdTuples(r));
@@ -65,21 +65,22 @@ static fa_status_t fa_gc_table(fa_db_t *db, fa_arena_t *arena, const char *state
 fa_status_t fa_gc_states(fa_db_t *db, fa_arena_t *arena, long *count, fa_error_t *err)
 {
     *count = 0;
-    fa_status_t st = fa_gc_table(db, arena, "gc_verification", NULL, count, err);
+    fa_status_t st = fa_gc_table(db, arena, FA_DB_STATEMENT("gc_verification"), NULL, count, err);
     if (st != FA_OK)
         return st;
     char window[16];
     snprintf(window, sizeof(window), "%d", FA_OAUTH_REPLAY_WINDOW_SECONDS);
-    return fa_gc_table(db, arena, "gc_verification_sessions", window, count, err);
+    return fa_gc_table(db, arena, FA_DB_STATEMENT("gc_verification_sessions"), window, count, err);
 }
 
 fa_status_t fa_gc_run_once(fa_db_t *db, fa_arena_t *arena, fa_gc_counts_t *counts, fa_error_t *err)
 {
     *counts = (fa_gc_counts_t){0};
-    fa_status_t st = fa_gc_table(db, arena, "gc_sessions", NULL, &counts->sessions, err);
+    fa_status_t st =
+        fa_gc_table(db, arena, FA_DB_STATEMENT("gc_sessions"), NULL, &counts->sessions, err);
     if (st == FA_OK)
         st = fa_gc_states(db, arena, &counts->verification, err);
     if (st == FA_OK)
-        st = fa_gc_table(db, arena, "gc_jobs", NULL, &counts->jobs, err);
+        st = fa_gc_table(db, arena, FA_DB_STATEMENT("gc_jobs"), NULL, &counts->jobs, err);
     return st;
 }

@@ -25,7 +25,7 @@
 typedef struct {
     const char *name;
     const char *label; /* keyring purpose */
-    const char *select, *update, *count;
+    const fa_db_use_t *select, *update, *count;
     const char *aad_format; /* %s = aad_id */
 } fa_sealed_column_t;
 
@@ -34,18 +34,31 @@ typedef struct {
     "CASE WHEN get_byte(" col ", 0) = 2 THEN encode(substring(" col " from 2 for 4), 'hex') "      \
     "ELSE '' END"
 
+/* A column's three statement names, recorded for the start-up check
+ * (db/db.h) because the table below hands them to fa_db_exec. */
+#define FA_RESEAL_USES(col)                                                                        \
+    FA_DB_STATEMENT_DEFINE(fa_reseal_select_##col, "reseal_select_" #col);                         \
+    FA_DB_STATEMENT_DEFINE(fa_reseal_update_##col, "reseal_update_" #col);                         \
+    FA_DB_STATEMENT_DEFINE(fa_reseal_count_##col, "reseal_count_" #col)
+
+FA_RESEAL_USES(access_token_enc);
+FA_RESEAL_USES(refresh_token_enc);
+FA_RESEAL_USES(private_key_enc);
+
+#define FA_RESEAL_NAMES(col)                                                                       \
+    &fa_reseal_select_##col, &fa_reseal_update_##col, &fa_reseal_count_##col
+
 #define FA_ACCOUNTS_COLUMN(col, which)                                                             \
     {                                                                                              \
-        "accounts." col, FA_KDF_LABEL_TOKEN_ENCRYPTION, "reseal_select_" col,                      \
-            "reseal_update_" col, "reseal_count_" col, "accounts:github:%s:" which                 \
+        "accounts." #col, FA_KDF_LABEL_TOKEN_ENCRYPTION, FA_RESEAL_NAMES(col),                     \
+            "accounts:github:%s:" which                                                            \
     }
 
 static const fa_sealed_column_t fa_sealed_columns[] = {
-    FA_ACCOUNTS_COLUMN("access_token_enc", "access"),
-    FA_ACCOUNTS_COLUMN("refresh_token_enc", "refresh"),
+    FA_ACCOUNTS_COLUMN(access_token_enc, "access"),
+    FA_ACCOUNTS_COLUMN(refresh_token_enc, "refresh"),
     {"signing_keys.private_key_enc", FA_KDF_LABEL_JWT_KEY_ENCRYPTION,
-     "reseal_select_private_key_enc", "reseal_update_private_key_enc",
-     "reseal_count_private_key_enc", "signing_keys:%s"},
+     FA_RESEAL_NAMES(private_key_enc), "signing_keys:%s"},
 };
 
 #define FA_ACCOUNTS_STATEMENTS(col)                                                                \
@@ -120,7 +133,7 @@ fa_status_t fa_reseal_count(const fa_config_t *cfg, fa_db_t *db, fa_arena_t *are
 {
     memset(out, 0, sizeof(*out));
     for (size_t c = 0; c < FA_COLUMNS; c++) {
-        PGresult *r = fa_db_exec(db, arena, fa_sealed_columns[c].count, 0, NULL, err);
+        PGresult *r = (fa_db_exec)(db, arena, fa_sealed_columns[c].count, 0, NULL, err);
         if (!r)
             return err->status;
         fa_keyring_t ring;
@@ -162,7 +175,8 @@ static fa_status_t fa_reseal_row(fa_db_t *db, fa_arena_t *arena, fa_batch_t *b, 
     const char *values[3] = {key, (const char *)old, (const char *)sealed};
     const int lengths[3] = {0, (int)old_len, (int)sealed_len};
     const int formats[3] = {0, 1, 1};
-    PGresult *r = fa_db_exec_params(db, arena, b->column->update, 3, values, lengths, formats, err);
+    PGresult *r =
+        (fa_db_exec_params)(db, arena, b->column->update, 3, values, lengths, formats, err);
     if (!r)
         return err->status;
     if (atoll(PQcmdTuples(r)) == 1)
@@ -181,7 +195,8 @@ static fa_status_t fa_reseal_batch(fa_db_t *db, fa_arena_t *arena, void *ctx, fa
     const char *values[2] = {b->last_key, (const char *)header};
     const int lengths[2] = {0, sizeof(header)};
     const int formats[2] = {0, 1};
-    PGresult *r = fa_db_exec_binary(db, arena, b->column->select, 2, values, lengths, formats, err);
+    PGresult *r =
+        (fa_db_exec_binary)(db, arena, b->column->select, 2, values, lengths, formats, err);
     if (!r)
         return err->status;
     b->rows = (size_t)PQntuples(r);

@@ -92,7 +92,7 @@ bool fa_admin_token_from_authorization(const fa_signing_keys_t *keys, fa_str_t h
     return fa_admin_token_macs(keys, fa_str_trim((fa_str_t){header.ptr + 7, header.len - 7}), macs);
 }
 
-static PGresult *fa_admin_token_lookup(fa_db_t *db, fa_arena_t *arena, const char *statement,
+static PGresult *fa_admin_token_lookup(fa_db_t *db, fa_arena_t *arena, const fa_db_use_t *statement,
                                        const fa_admin_token_macs_t *macs, fa_error_t *err)
 {
     const char *values[FA_SIGNING_KEYS_MAX];
@@ -104,8 +104,8 @@ static PGresult *fa_admin_token_lookup(fa_db_t *db, fa_arena_t *arena, const cha
         lengths[i] = FA_SHA256_LEN;
         formats[i] = 1;
     }
-    return fa_db_exec_params(db, arena, statement, FA_SIGNING_KEYS_MAX, values, lengths, formats,
-                             err);
+    return (fa_db_exec_params)(db, arena, statement, FA_SIGNING_KEYS_MAX, values, lengths, formats,
+                               err);
 }
 
 /* A returned row against our MACs in constant time (see the header). The
@@ -134,8 +134,10 @@ static fa_status_t fa_admin_unauthorized(fa_error_t *err)
 fa_status_t fa_admin_token_check(fa_db_t *db, fa_arena_t *arena, const fa_admin_token_macs_t *macs,
                                  bool lock, fa_error_t *err)
 {
-    PGresult *r = fa_admin_token_lookup(
-        db, arena, lock ? "admin_token_check_locked" : "admin_token_check", macs, err);
+    PGresult *r = fa_admin_token_lookup(db, arena,
+                                        lock ? FA_DB_STATEMENT("admin_token_check_locked")
+                                             : FA_DB_STATEMENT("admin_token_check"),
+                                        macs, err);
     if (!r)
         return err->status;
     return fa_admin_token_row_matches(r, macs) ? FA_OK : fa_admin_unauthorized(err);
@@ -188,7 +190,8 @@ static fa_status_t fa_admin_rotate_tx(fa_db_t *db, fa_arena_t *arena, void *data
         return err->status;
     if (tx->old) {
         /* FOR UPDATE waits for admin writes holding the row FOR SHARE. */
-        PGresult *r = fa_admin_token_lookup(db, arena, "admin_token_lock_for_rotate", tx->old, err);
+        PGresult *r = fa_admin_token_lookup(
+            db, arena, FA_DB_STATEMENT("admin_token_lock_for_rotate"), tx->old, err);
         if (!r)
             return err->status;
         if (!fa_admin_token_row_matches(r, tx->old))

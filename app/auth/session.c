@@ -114,7 +114,7 @@ static const char *fa_iso(fa_arena_t *arena, int64_t unix_us)
     return text;
 }
 
-static fa_status_t fa_session_query(fa_db_t *db, fa_arena_t *arena, const char *statement,
+static fa_status_t fa_session_query(fa_db_t *db, fa_arena_t *arena, const fa_db_use_t *statement,
                                     fa_session_read_t read, const fa_config_t *cfg,
                                     const uint8_t hash[FA_SHA256_LEN], fa_session_t *out,
                                     fa_error_t *err)
@@ -122,7 +122,7 @@ static fa_status_t fa_session_query(fa_db_t *db, fa_arena_t *arena, const char *
     const char *values[1] = {(const char *)hash};
     const int lengths[1] = {FA_SHA256_LEN};
     const int formats[1] = {1};
-    PGresult *r = fa_db_exec_binary(db, arena, statement, 1, values, lengths, formats, err);
+    PGresult *r = (fa_db_exec_binary)(db, arena, statement, 1, values, lengths, formats, err);
     if (!r)
         return err->status;
     if (PQntuples(r) != 1)
@@ -157,28 +157,31 @@ static fa_status_t fa_session_query(fa_db_t *db, fa_arena_t *arena, const char *
 fa_status_t fa_session_check(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
                              const uint8_t hash[FA_SHA256_LEN], fa_session_t *out, fa_error_t *err)
 {
-    return fa_session_query(db, arena, "session_check", FA_READ_IDENTITY, cfg, hash, out, err);
+    return fa_session_query(db, arena, FA_DB_STATEMENT("session_check"), FA_READ_IDENTITY, cfg,
+                            hash, out, err);
 }
 
 fa_status_t fa_session_check_auth_time(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
                                        const uint8_t hash[FA_SHA256_LEN], fa_session_t *out,
                                        fa_error_t *err)
 {
-    return fa_session_query(db, arena, "session_check_auth_time", FA_READ_AUTH_TIME, cfg, hash, out,
-                            err);
+    return fa_session_query(db, arena, FA_DB_STATEMENT("session_check_auth_time"),
+                            FA_READ_AUTH_TIME, cfg, hash, out, err);
 }
 
 fa_status_t fa_session_load(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
                             const uint8_t hash[FA_SHA256_LEN], fa_session_t *out, fa_error_t *err)
 {
-    return fa_session_query(db, arena, "session_lookup", FA_READ_USER, cfg, hash, out, err);
+    return fa_session_query(db, arena, FA_DB_STATEMENT("session_lookup"), FA_READ_USER, cfg, hash,
+                            out, err);
 }
 
 fa_status_t fa_session_load_locked(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
                                    const uint8_t hash[FA_SHA256_LEN], fa_session_t *out,
                                    fa_error_t *err)
 {
-    return fa_session_query(db, arena, "session_lookup_locked", FA_READ_USER, cfg, hash, out, err);
+    return fa_session_query(db, arena, FA_DB_STATEMENT("session_lookup_locked"), FA_READ_USER, cfg,
+                            hash, out, err);
 }
 
 fa_status_t fa_session_explain(fa_db_t *db, fa_arena_t *arena, const uint8_t hash[FA_SHA256_LEN],

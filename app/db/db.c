@@ -32,16 +32,80 @@ struct fa_db {
     bool server_closed; /* the server sent FATAL/PANIC while we were idle */
 };
 
+/* The registry: sorted by name, so exec and the start-up check look a name
+ * up by binary search (exec is on the hot path: no scan per call). Filled
+ * once at start-up, before fork, and read-only afterwards. */
 static const fa_db_statement_t *fa_statements[FA_DB_MAX_STATEMENTS];
 static size_t fa_statement_count;
+static bool fa_statement_duplicates; /* a refused registration, for the check */
 
-void fa_db_register(const fa_db_statement_t *statements, size_t count)
+/* The insertion point of name, and whether it is already there. */
+static size_t fa_db_position(const char *name, bool *found)
 {
+    size_t lo = 0, hi = fa_statement_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(fa_statements[mid]->name, name);
+        if (c == 0) {
+            *found = true;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = false;
+    return lo;
+}
+
+static const fa_db_statement_t *fa_db_find(const char *name)
+{
+    bool found;
+    size_t i = fa_db_position(name, &found);
+    return found ? fa_statements[i] : NULL;
+}
+
+/* Insertion keeps the order: O(n) per statement, a few thousand moves once
+ * per process, so lookups never pay for it. */
+bool fa_db_register(const fa_db_statement_t *statements, size_t count)
+{
+    bool ok = true;
     for (size_t i = 0; i < count; i++) {
+        bool found;
+        size_t at = fa_db_position(statements[i].name, &found);
+        if (found) {
+            fa_log_error("db", "statement %s is registered twice", statements[i].name);
+            fa_statement_duplicates = true;
+            ok = false;
+            continue;
+        }
         if (fa_statement_count == FA_DB_MAX_STATEMENTS)
             abort(); /* raise FA_DB_MAX_STATEMENTS */
-        fa_statements[fa_statement_count++] = &statements[i];
+        memmove(&fa_statements[at + 1], &fa_statements[at],
+                (fa_statement_count - at) * sizeof(fa_statements[0]));
+        fa_statements[at] = &statements[i];
+        fa_statement_count++;
     }
+    return ok;
+}
+
+/* The linker defines these around the fa_stmt_uses section; weak, so a
+ * program without any recorded name (some tests) still links. */
+extern const fa_db_use_t __start_fa_stmt_uses[] __attribute__((weak));
+extern const fa_db_use_t __stop_fa_stmt_uses[] __attribute__((weak));
+
+bool fa_db_check_statements(void)
+{
+    bool ok = !fa_statement_duplicates;
+    for (const fa_db_use_t *u = __start_fa_stmt_uses; u && u < __stop_fa_stmt_uses; u++) {
+        /* A NULL name is padding a sanitizer may put between entries. */
+        if (u->name && !fa_db_find(u->name)) {
+            fa_log_error("db", "statement %s is executed but not registered", u->name);
+            ok = false;
+        }
+    }
+    return ok;
 }
 
 static double fa_now(void)
@@ -278,35 +342,43 @@ static PGresult *fa_db_check(fa_db_t *db, fa_arena_t *arena, PGresult *r, const 
     return NULL;
 }
 
-static PGresult *fa_db_exec_prepared(fa_db_t *db, fa_arena_t *arena, const char *statement,
+static PGresult *fa_db_exec_prepared(fa_db_t *db, fa_arena_t *arena, const fa_db_use_t *statement,
                                      int count, const char *const *values, const int *lengths,
                                      const int *formats, int result_format, fa_error_t *err)
 {
+    /* Before the connection: an unknown name is our bug, not the database's
+     * state, and PostgreSQL would only say "does not exist" a round trip later. */
+    if (!fa_db_find(statement->name)) {
+        fa_log_error("db", "statement %s is not registered", statement->name);
+        fa_error_set(err, FA_ERR_INTERNAL, "statement_not_registered", "internal error",
+                     statement->name);
+        return NULL;
+    }
     if (fa_db_ready(db, err) != FA_OK)
         return NULL;
     PGresult *r =
-        PQexecPrepared(db->conn, statement, count, values, lengths, formats, result_format);
-    return fa_db_check(db, arena, r, statement, err);
+        PQexecPrepared(db->conn, statement->name, count, values, lengths, formats, result_format);
+    return fa_db_check(db, arena, r, statement->name, err);
 }
 
-PGresult *fa_db_exec_params(fa_db_t *db, fa_arena_t *arena, const char *statement, int count,
-                            const char *const *values, const int *lengths, const int *formats,
-                            fa_error_t *err)
+PGresult *(fa_db_exec_params)(fa_db_t *db, fa_arena_t *arena, const fa_db_use_t *statement,
+                              int count, const char *const *values, const int *lengths,
+                              const int *formats, fa_error_t *err)
 {
     return fa_db_exec_prepared(db, arena, statement, count, values, lengths, formats, 0, err);
 }
 
-PGresult *fa_db_exec_binary(fa_db_t *db, fa_arena_t *arena, const char *statement, int count,
-                            const char *const *values, const int *lengths, const int *formats,
-                            fa_error_t *err)
+PGresult *(fa_db_exec_binary)(fa_db_t *db, fa_arena_t *arena, const fa_db_use_t *statement,
+                              int count, const char *const *values, const int *lengths,
+                              const int *formats, fa_error_t *err)
 {
     return fa_db_exec_prepared(db, arena, statement, count, values, lengths, formats, 1, err);
 }
 
-PGresult *fa_db_exec(fa_db_t *db, fa_arena_t *arena, const char *statement, int count,
-                     const char *const *values, fa_error_t *err)
+PGresult *(fa_db_exec)(fa_db_t *db, fa_arena_t *arena, const fa_db_use_t *statement, int count,
+                       const char *const *values, fa_error_t *err)
 {
-    return fa_db_exec_params(db, arena, statement, count, values, NULL, NULL, err);
+    return (fa_db_exec_params)(db, arena, statement, count, values, NULL, NULL, err);
 }
 
 PGresult *fa_db_exec_sql(fa_db_t *db, fa_arena_t *arena, const char *sql, fa_error_t *err)

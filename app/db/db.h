@@ -23,15 +23,48 @@ typedef struct {
     int param_count;
 } fa_db_statement_t;
 
-/* Adds a module's statements to the process-wide list. Call before
- * fa_db_create; the array must outlive the process (static const). Modules
- * call it through FA_DB_REGISTER, never with a count of their own. */
-void fa_db_register(const fa_db_statement_t *statements, size_t count);
+/* Adds a module's statements to the process-wide registry, kept sorted by
+ * name so fa_db_exec finds a statement in O(log n). Call before fa_db_create
+ * (and before fork: it is data only); the array must outlive the process
+ * (static const). A name already registered is refused: logged, remembered
+ * for fa_db_check_statements, and false returned. Modules call it through
+ * FA_DB_REGISTER, never with a count of their own. */
+bool fa_db_register(const fa_db_statement_t *statements, size_t count);
 
 /* The count comes from the array's type, so a module's second statement
  * cannot be left out by a stale literal. A pointer instead of an array is a
  * compile error (-Wsizeof-pointer-div, part of -Wall, with -Werror). */
 #define FA_DB_REGISTER(array) fa_db_register((array), sizeof(array) / sizeof((array)[0]))
+
+/* A statement name as written at a call site. Every name given to
+ * fa_db_exec* is recorded in the fa_stmt_uses section at compile time, so
+ * fa_db_check_statements can prove at start-up, before any request, that
+ * each one is registered: a typo or a module missing from the list fails
+ * the start, not the first request that needs it. */
+typedef struct {
+    const char *name;
+} fa_db_use_t;
+
+#define FA_DB_USE_ATTRIBUTES __attribute__((section("fa_stmt_uses"), used, aligned(sizeof(void *))))
+
+/* A recorded name, as an expression: FA_DB_STATEMENT("session_check") is a
+ * const fa_db_use_t *. Only a string literal compiles (the "" before it).
+ * A helper that takes its statement from its caller takes a
+ * const fa_db_use_t * made with this where the literal is written. */
+#define FA_DB_STATEMENT(literal)                                                                   \
+    (__extension__({                                                                               \
+        static const fa_db_use_t fa_db_use_ FA_DB_USE_ATTRIBUTES = {"" literal};                   \
+        &fa_db_use_;                                                                               \
+    }))
+
+/* The same at file scope, for tables of names: defines `ident`; use &ident. */
+#define FA_DB_STATEMENT_DEFINE(ident, literal)                                                     \
+    static const fa_db_use_t ident FA_DB_USE_ATTRIBUTES = {"" literal}
+
+/* Start-up check, after every module registered: true when no name was
+ * registered twice and every recorded name is registered. Logs one error
+ * line naming each offending statement; the caller exits non-zero. */
+bool fa_db_check_statements(void);
 
 /* Does not connect; the first fa_db_ready() does. */
 fa_db_t *fa_db_create(const char *conninfo);
@@ -49,21 +82,35 @@ extern const char fa_db_err_conflict[];
  * The result is released with the arena. Returns NULL and sets err on
  * failure: FA_ERR_UNAVAILABLE when the connection broke (the worker
  * reconnects later), FA_ERR_CONFLICT fa_db_err_conflict for a unique
- * violation (23505), FA_ERR_INTERNAL otherwise (SQLSTATE in err->detail). */
-PGresult *fa_db_exec(fa_db_t *db, fa_arena_t *arena, const char *statement, int count,
+ * violation (23505), FA_ERR_INTERNAL otherwise (SQLSTATE in err->detail),
+ * and FA_ERR_INTERNAL "statement_not_registered" without a round trip for a
+ * name nobody registered (only possible when fa_db_check_statements was
+ * skipped).
+ *
+ * Call sites pass the name as a string literal: the macros below record it
+ * (FA_DB_STATEMENT). A helper holding a recorded const fa_db_use_t * calls
+ * the function itself, by its parenthesised name: (fa_db_exec)(db, ...). */
+PGresult *fa_db_exec(fa_db_t *db, fa_arena_t *arena, const fa_db_use_t *statement, int count,
                      const char *const *values, fa_error_t *err);
 
 /* Same with explicit lengths/formats (binary bytea parameters). */
-PGresult *fa_db_exec_params(fa_db_t *db, fa_arena_t *arena, const char *statement, int count,
+PGresult *fa_db_exec_params(fa_db_t *db, fa_arena_t *arena, const fa_db_use_t *statement, int count,
                             const char *const *values, const int *lengths, const int *formats,
                             fa_error_t *err);
 
 /* Same, with every result column in binary format: for hot statements, so
  * the server formats nothing and we parse nothing. Columns are read by
  * position with the fa_db_bin_* helpers below. */
-PGresult *fa_db_exec_binary(fa_db_t *db, fa_arena_t *arena, const char *statement, int count,
+PGresult *fa_db_exec_binary(fa_db_t *db, fa_arena_t *arena, const fa_db_use_t *statement, int count,
                             const char *const *values, const int *lengths, const int *formats,
                             fa_error_t *err);
+
+#define fa_db_exec(db, arena, statement, ...)                                                      \
+    (fa_db_exec)(db, arena, FA_DB_STATEMENT(statement), __VA_ARGS__)
+#define fa_db_exec_params(db, arena, statement, ...)                                               \
+    (fa_db_exec_params)(db, arena, FA_DB_STATEMENT(statement), __VA_ARGS__)
+#define fa_db_exec_binary(db, arena, statement, ...)                                               \
+    (fa_db_exec_binary)(db, arena, FA_DB_STATEMENT(statement), __VA_ARGS__)
 
 /* Unprepared SQL without parameters (BEGIN/COMMIT, LISTEN, maintenance). */
 PGresult *fa_db_exec_sql(fa_db_t *db, fa_arena_t *arena, const char *sql, fa_error_t *err);

@@ -61,14 +61,14 @@ static const char *fa_starter_repo_json(fa_arena_t *arena, const PGresult *r)
     return fa_buf_cstr(&b);
 }
 
-static fa_status_t fa_record(fa_db_t *db, fa_arena_t *arena, const char *statement,
+static fa_status_t fa_record(fa_db_t *db, fa_arena_t *arena, const fa_db_use_t *statement,
                              const char *repo, int64_t user_id, const char **json, fa_error_t *err)
 {
     const char *values[2] = {fa_arena_i64(arena, user_id), repo};
-    PGresult *r = fa_db_exec_binary(db, arena, statement, 2, values, NULL, NULL, err);
+    PGresult *r = (fa_db_exec_binary)(db, arena, statement, 2, values, NULL, NULL, err);
     if (!r)
         return err->status;
-    if (PQntuples(r) != 1 && strcmp(statement, "onboarding_skip") == 0)
+    if (PQntuples(r) != 1 && strcmp(statement->name, "onboarding_skip") == 0)
         return fa_error_set(err, FA_ERR_CONFLICT, "starter_repo_already_starred",
                             "the starter repository is already starred", NULL);
     if (PQntuples(r) != 1)
@@ -121,7 +121,8 @@ fa_status_t fa_onboarding_record_star(fa_db_t *db, fa_arena_t *arena, const fa_c
 {
     if (!cfg->starter_repo)
         return fa_not_configured(err);
-    return fa_record(db, arena, "onboarding_star", cfg->starter_repo, user_id, json, err);
+    return fa_record(db, arena, FA_DB_STATEMENT("onboarding_star"), cfg->starter_repo, user_id,
+                     json, err);
 }
 
 fa_status_t fa_onboarding_skip(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
@@ -129,5 +130,6 @@ fa_status_t fa_onboarding_skip(fa_db_t *db, fa_arena_t *arena, const fa_config_t
 {
     if (!cfg->starter_repo)
         return fa_not_configured(err);
-    return fa_record(db, arena, "onboarding_skip", cfg->starter_repo, user_id, json, err);
+    return fa_record(db, arena, FA_DB_STATEMENT("onboarding_skip"), cfg->starter_repo, user_id,
+                     json, err);
 }
