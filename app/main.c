@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin/statements.h"
 #include "cli/admin.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -80,6 +81,13 @@ int main(int argc, char **argv)
         int rc = fa_load_config(&cfg, fa_commands[i].name);
         if (rc)
             return rc;
+        /* Every subcommand's process registers all statements here, once,
+         * before the master forks (admin/statements.c says why all). */
+        if (!fa_statements_register_all()) {
+            fa_log_error("db", "statement registry check failed; not starting");
+            fa_config_free(&cfg);
+            return 1;
+        }
         rc = fa_commands[i].run(&cfg, argc - 1, argv + 1);
         fa_config_free(&cfg);
         return rc;

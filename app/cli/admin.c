@@ -14,7 +14,6 @@
 #include "admin/reseal.h"
 #include "admin/users.h"
 #include "auth/admin_token.h"
-#include "auth/audit.h"
 #include "auth/session.h"
 #include "auth/signing_keys.h"
 #include "crypto/kdf.h"
@@ -37,18 +36,6 @@ typedef struct {
     int min_args, max_args; /* after group and action */
     const char *usage;
 } fa_cli_command_t;
-
-static void fa_cli_register(void)
-{
-    fa_session_register_statements();
-    fa_audit_register_statements();
-    fa_admin_token_register_statements();
-    fa_admin_users_register_statements();
-    fa_signing_keys_register_statements();
-    fa_admin_check_register_statements();
-    fa_gc_register_statements();
-    fa_reseal_register_statements();
-}
 
 static int fa_cli_error(const fa_error_t *err)
 {
@@ -322,7 +309,6 @@ static int fa_cli_run(const fa_config_t *cfg, const fa_cli_command_t *commands, 
     const fa_cli_command_t *c = fa_cli_find(commands, n, argc, argv, &consumed);
     if (!c)
         return fa_cli_usage(commands, n);
-    fa_cli_register();
     fa_cli_t cli = {cfg, fa_db_create(cfg->database_url), fa_arena_create(64 * 1024),
                     argc - consumed, argv + consumed};
     fa_error_t err;

@@ -1,29 +1,12 @@
-/* Owns: the route table (method, pattern, handler, name, flags) and the list
- * of modules whose prepared statements every worker prepares. */
+/* Owns: the route table (method, pattern, handler, name, flags). */
 #include "handlers/routes.h"
 
-#include "admin/users.h"
-#include "auth/admin_throttle.h"
-#include "auth/admin_token.h"
-#include "auth/audit.h"
-#include "github/limit.h"
-#include "github/token.h"
-#include "auth/oauth.h"
-#include "auth/session.h"
-#include "auth/signin.h"
-#include "auth/signing_keys.h"
-#include "auth/tokens.h"
 #include "handlers/admin.h"
 #include "handlers/app.h"
 #include "handlers/auth.h"
 #include "handlers/authn.h"
 #include "handlers/ops.h"
 #include "handlers/tokens.h"
-#include "jobs/org_sync.h"
-#include "jobs/queue.h"
-#include "snapshot/onboarding.h"
-#include "snapshot/selection.h"
-#include "snapshot/snapshot.h"
 
 #define SESSION FA_ROUTE_SESSION
 #define MUTATION FA_ROUTE_MUTATION
@@ -75,23 +58,3 @@ const fa_route_t fa_routes[] = {
 };
 
 const size_t fa_route_count = sizeof(fa_routes) / sizeof(fa_routes[0]);
-
-void fa_routes_register_statements(void)
-{
-    fa_session_register_statements();
-    fa_audit_register_statements();
-    fa_tokens_register_statements();
-    fa_signing_keys_register_statements();
-    fa_admin_token_register_statements();
-    fa_admin_throttle_register_statements();
-    fa_admin_users_register_statements();
-    fa_jobs_register_statements();
-    fa_signin_register_statements();
-    fa_oauth_register_statements();
-    fa_selection_register_statements();
-    fa_snapshot_register_statements();
-    fa_org_sync_register_statements();
-    fa_github_token_register_statements();
-    fa_onboarding_register_statements();
-    fa_github_limit_register_statements();
-}

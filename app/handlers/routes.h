@@ -9,7 +9,4 @@
 extern const fa_route_t fa_routes[];
 extern const size_t fa_route_count;
 
-/* Registers every module's prepared statements (call once, before fork). */
-void fa_routes_register_statements(void);
-
 #endif

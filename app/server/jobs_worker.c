@@ -10,13 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "github/limit.h"
-#include "github/token.h"
 #include "core/log.h"
 #include "core/privileges.h"
 #include "core/stop_signal.h"
 #include "admin/gc.h"
-#include "jobs/org_sync.h"
 #include "jobs/queue.h"
 #include "jobs/runner.h"
 #include "services/services.h"
@@ -43,16 +40,6 @@ typedef struct {
     double next_state_gc;
     double next_recover;
 } fa_jobs_loop_t;
-
-void fa_jobs_register_statements_all(void)
-{
-    fa_jobs_register_statements();
-    fa_jobs_runner_register_statements();
-    fa_org_sync_register_statements();
-    fa_github_limit_register_statements();
-    fa_github_token_register_statements();
-    fa_gc_register_statements();
-}
 
 /* Connected and listening; LISTEN is sent again after every reconnect (a
  * subscription dies with its connection, like a prepared statement). */
@@ -206,7 +193,6 @@ int fa_jobs_main(const fa_config_t *cfg, int argc, char **argv)
     fa_wake_fd = fa_stop_signal_install();
     if (!fa_privileges_drop(cfg))
         return 3;
-    fa_jobs_register_statements_all();
     fa_jobs_loop_t l = {
         .env = {.config = cfg,
                 .db = fa_db_create(cfg->database_url),

@@ -10,10 +10,6 @@
 
 #include "core/config.h"
 
-/* Registers every statement the job process uses (it does not serve routes,
- * so it registers its own list). */
-void fa_jobs_register_statements_all(void);
-
 /* The subcommand: runs until SIGTERM/SIGINT; returns the exit code. */
 int fa_jobs_main(const fa_config_t *cfg, int argc, char **argv);
 

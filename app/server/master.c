@@ -139,7 +139,6 @@ int fa_master_run(const fa_config_t *cfg)
         fprintf(stderr, "foundry-auth: could not map shared memory for metrics\n");
         return 1;
     }
-    fa_routes_register_statements();
 
     /* Signals are taken synchronously with sigtimedwait: no handler races. */
     sigset_t set;
