@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "admin/statements.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -73,6 +74,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     CHECK(fa_metrics_init(1, fa_route_count) == 0);
     fa_metrics_bind_slot(0);
     fa_log_init(FA_LOG_ERROR, "serve"); /* keep request lines out of the fuzzer's output */
+    CHECK(fa_statements_register_all()); /* as main.c does before the master forks */
     fa_worker_open(&worker, &cfg, 0);
     verbose = getenv("FUZZ_VERBOSE") != NULL;
     return 0;

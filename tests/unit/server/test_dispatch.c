@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "admin/statements.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -500,6 +501,8 @@ static int suite_init(void)
         return -1;
     fa_metrics_bind_slot(0);
     fa_log_init(FA_LOG_ERROR, "serve"); /* request lines only where a test reads them */
+    if (!fa_statements_register_all()) /* as main.c does before the master forks */
+        return -1;
     fa_worker_open(&worker, &cfg, 0);
     return 0;
 }
