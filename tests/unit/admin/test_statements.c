@@ -28,5 +28,6 @@ int main(void)
     static const test_case_t tests[] = {
         TEST(test_every_executed_statement_is_registered),
     };
-    return fa_unit_run(&(fa_unit_suite_t){.name = "admin/statements"}, tests, FA_UNIT_COUNT(tests));
+    static const fa_unit_suite_t suite = {.name = "admin/statements"};
+    return fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
 }
