@@ -40,20 +40,20 @@ void fa_admin_token_register_statements(void)
     FA_DB_REGISTER(fa_admin_token_statements);
 }
 
-_Static_assert(FA_SIGNING_KEYS_MAX == 4, "admin_token_check binds one MAC per secret");
+_Static_assert(FA_HMAC_KEYS_MAX == 4, "admin_token_check binds one MAC per secret");
 
-bool fa_admin_token_keys_init(fa_signing_keys_t *keys, const char *const *secrets, size_t n)
+bool fa_admin_token_keys_init(fa_hmac_keys_t *keys, const char *const *secrets, size_t n)
 {
-    return fa_signing_keys_init_purpose(keys, FA_KDF_LABEL_ADMIN_TOKEN, secrets, n);
+    return fa_hmac_keys_init_purpose(keys, FA_KDF_LABEL_ADMIN_TOKEN, secrets, n);
 }
 
-static void fa_admin_token_mac(const fa_signing_keys_t *keys, size_t i, fa_str_t token,
+static void fa_admin_token_mac(const fa_hmac_keys_t *keys, size_t i, fa_str_t token,
                                uint8_t mac[FA_SHA256_LEN])
 {
-    fa_hmac_sha256(keys->keys[i], FA_SIGNING_KEY_LEN, token.ptr, token.len, mac);
+    fa_hmac_sha256(keys->keys[i], FA_HMAC_KEY_LEN, token.ptr, token.len, mac);
 }
 
-void fa_admin_token_generate(const fa_signing_keys_t *keys, fa_arena_t *arena, char **token,
+void fa_admin_token_generate(const fa_hmac_keys_t *keys, fa_arena_t *arena, char **token,
                              uint8_t mac[FA_SHA256_LEN])
 {
     if (keys->count == 0 || strcmp(keys->purpose, FA_KDF_LABEL_ADMIN_TOKEN) != 0)
@@ -63,7 +63,7 @@ void fa_admin_token_generate(const fa_signing_keys_t *keys, fa_arena_t *arena, c
     fa_admin_token_mac(keys, 0, fa_str_from(*token), mac);
 }
 
-bool fa_admin_token_macs(const fa_signing_keys_t *keys, fa_str_t token, fa_admin_token_macs_t *macs)
+bool fa_admin_token_macs(const fa_hmac_keys_t *keys, fa_str_t token, fa_admin_token_macs_t *macs)
 {
     size_t prefix = sizeof(FA_ADMIN_TOKEN_PREFIX) - 1;
     uint8_t raw[FA_ADMIN_TOKEN_RAW_LEN];
@@ -74,7 +74,7 @@ bool fa_admin_token_macs(const fa_signing_keys_t *keys, fa_str_t token, fa_admin
         !fa_base64url_decode(token.ptr + prefix, token.len - prefix, raw, sizeof(raw), &raw_len) ||
         raw_len != FA_ADMIN_TOKEN_RAW_LEN)
         return false;
-    if (keys->count == 0 || keys->count > FA_SIGNING_KEYS_MAX ||
+    if (keys->count == 0 || keys->count > FA_HMAC_KEYS_MAX ||
         strcmp(keys->purpose, FA_KDF_LABEL_ADMIN_TOKEN) != 0)
         abort(); /* API misuse */
     for (size_t i = 0; i < keys->count; i++)
@@ -83,7 +83,7 @@ bool fa_admin_token_macs(const fa_signing_keys_t *keys, fa_str_t token, fa_admin
     return true;
 }
 
-bool fa_admin_token_from_authorization(const fa_signing_keys_t *keys, fa_str_t header,
+bool fa_admin_token_from_authorization(const fa_hmac_keys_t *keys, fa_str_t header,
                                        fa_admin_token_macs_t *macs)
 {
     macs->count = 0;
@@ -95,16 +95,16 @@ bool fa_admin_token_from_authorization(const fa_signing_keys_t *keys, fa_str_t h
 static PGresult *fa_admin_token_lookup(fa_db_t *db, fa_arena_t *arena, const fa_db_use_t *statement,
                                        const fa_admin_token_macs_t *macs, fa_error_t *err)
 {
-    const char *values[FA_SIGNING_KEYS_MAX];
-    int lengths[FA_SIGNING_KEYS_MAX], formats[FA_SIGNING_KEYS_MAX];
-    if (macs->count == 0 || macs->count > FA_SIGNING_KEYS_MAX)
+    const char *values[FA_HMAC_KEYS_MAX];
+    int lengths[FA_HMAC_KEYS_MAX], formats[FA_HMAC_KEYS_MAX];
+    if (macs->count == 0 || macs->count > FA_HMAC_KEYS_MAX)
         abort(); /* API misuse: a check without a MAC */
-    for (size_t i = 0; i < FA_SIGNING_KEYS_MAX; i++) {
+    for (size_t i = 0; i < FA_HMAC_KEYS_MAX; i++) {
         values[i] = (const char *)macs->macs[i < macs->count ? i : 0];
         lengths[i] = FA_SHA256_LEN;
         formats[i] = 1;
     }
-    return (fa_db_exec_params)(db, arena, statement, FA_SIGNING_KEYS_MAX, values, lengths, formats,
+    return (fa_db_exec_params)(db, arena, statement, FA_HMAC_KEYS_MAX, values, lengths, formats,
                                err);
 }
 
@@ -125,7 +125,7 @@ static bool fa_admin_token_row_matches(const PGresult *r, const fa_admin_token_m
     return match;
 }
 
-static fa_status_t fa_admin_unauthorized(fa_error_t *err)
+static fa_status_t fa_admin_token_refused(fa_error_t *err)
 {
     return fa_error_set(err, FA_ERR_UNAUTHORIZED, "invalid_admin_token",
                         "a valid admin token is required", NULL);
@@ -140,11 +140,11 @@ fa_status_t fa_admin_token_check(fa_db_t *db, fa_arena_t *arena, const fa_admin_
                                         macs, err);
     if (!r)
         return err->status;
-    return fa_admin_token_row_matches(r, macs) ? FA_OK : fa_admin_unauthorized(err);
+    return fa_admin_token_row_matches(r, macs) ? FA_OK : fa_admin_token_refused(err);
 }
 
 static fa_status_t fa_admin_token_insert(fa_db_t *db, fa_arena_t *arena,
-                                         const fa_signing_keys_t *keys, char **token,
+                                         const fa_hmac_keys_t *keys, char **token,
                                          fa_error_t *err)
 {
     uint8_t hash[FA_SHA256_LEN];
@@ -158,7 +158,7 @@ static fa_status_t fa_admin_token_insert(fa_db_t *db, fa_arena_t *arena,
 }
 
 typedef struct {
-    const fa_signing_keys_t *keys;
+    const fa_hmac_keys_t *keys;
     const fa_admin_token_macs_t *old;
     const char *actor;
     const char *ip;
@@ -195,7 +195,7 @@ static fa_status_t fa_admin_rotate_tx(fa_db_t *db, fa_arena_t *arena, void *data
         if (!r)
             return err->status;
         if (!fa_admin_token_row_matches(r, tx->old))
-            return fa_admin_unauthorized(err);
+            return fa_admin_token_refused(err);
     }
     PGresult *revoked = fa_db_exec(db, arena, "admin_token_revoke_all", 0, NULL, err);
     if (!revoked)
@@ -209,7 +209,7 @@ static fa_status_t fa_admin_rotate_tx(fa_db_t *db, fa_arena_t *arena, void *data
     return st;
 }
 
-fa_status_t fa_admin_token_create(fa_db_t *db, fa_arena_t *arena, const fa_signing_keys_t *keys,
+fa_status_t fa_admin_token_create(fa_db_t *db, fa_arena_t *arena, const fa_hmac_keys_t *keys,
                                   char **token, fa_error_t *err)
 {
     fa_admin_tx_t tx = {.keys = keys, .actor = "cli"};
@@ -218,7 +218,7 @@ fa_status_t fa_admin_token_create(fa_db_t *db, fa_arena_t *arena, const fa_signi
     return st;
 }
 
-fa_status_t fa_admin_token_rotate(fa_db_t *db, fa_arena_t *arena, const fa_signing_keys_t *keys,
+fa_status_t fa_admin_token_rotate(fa_db_t *db, fa_arena_t *arena, const fa_hmac_keys_t *keys,
                                   const fa_admin_token_macs_t *old, const char *actor,
                                   const char *ip, char **token, fa_error_t *err)
 {

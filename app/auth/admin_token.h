@@ -41,28 +41,28 @@
 /* The token's MAC under each configured secret: every one may be what is
  * stored (secret rotation), macs[0] is what is written. */
 typedef struct {
-    uint8_t macs[FA_SIGNING_KEYS_MAX][FA_SHA256_LEN];
+    uint8_t macs[FA_HMAC_KEYS_MAX][FA_SHA256_LEN];
     size_t count;
 } fa_admin_token_macs_t;
 
 void fa_admin_token_register_statements(void);
 
-/* The MAC keys: fa_signing_keys_init_purpose(FA_KDF_LABEL_ADMIN_TOKEN).
- * Wipe with fa_signing_keys_clear(). */
-bool fa_admin_token_keys_init(fa_signing_keys_t *keys, const char *const *secrets, size_t n);
+/* The MAC keys: fa_hmac_keys_init_purpose(FA_KDF_LABEL_ADMIN_TOKEN).
+ * Wipe with fa_hmac_keys_clear(). */
+bool fa_admin_token_keys_init(fa_hmac_keys_t *keys, const char *const *secrets, size_t n);
 
 /* A new token (NUL-terminated arena string) and its MAC under keys[0]. */
-void fa_admin_token_generate(const fa_signing_keys_t *keys, fa_arena_t *arena, char **token,
+void fa_admin_token_generate(const fa_hmac_keys_t *keys, fa_arena_t *arena, char **token,
                              uint8_t mac[FA_SHA256_LEN]);
 
 /* True when token has our exact shape (prefix, 43 base64url characters);
  * then macs holds its MAC under each key. No database access. */
-bool fa_admin_token_macs(const fa_signing_keys_t *keys, fa_str_t token,
+bool fa_admin_token_macs(const fa_hmac_keys_t *keys, fa_str_t token,
                          fa_admin_token_macs_t *macs);
 
 /* The bearer value of an "Authorization: Bearer fa_admin_..." header value,
  * MACed; false when it is not one. */
-bool fa_admin_token_from_authorization(const fa_signing_keys_t *keys, fa_str_t header,
+bool fa_admin_token_from_authorization(const fa_hmac_keys_t *keys, fa_str_t header,
                                        fa_admin_token_macs_t *macs);
 
 /* FA_OK when one of macs names an unrevoked token. With lock (inside a
@@ -75,7 +75,7 @@ fa_status_t fa_admin_token_check(fa_db_t *db, fa_arena_t *arena, const fa_admin_
 /* Inserts a first token, MACed under keys[0]. FA_ERR_CONFLICT when an
  * unrevoked token exists (use rotate). *token is shown to the operator
  * once. */
-fa_status_t fa_admin_token_create(fa_db_t *db, fa_arena_t *arena, const fa_signing_keys_t *keys,
+fa_status_t fa_admin_token_create(fa_db_t *db, fa_arena_t *arena, const fa_hmac_keys_t *keys,
                                   char **token, fa_error_t *err);
 
 /* In one transaction: revokes every unrevoked token and inserts a new one
@@ -83,7 +83,7 @@ fa_status_t fa_admin_token_create(fa_db_t *db, fa_arena_t *arena, const fa_signi
  * an unrevoked token (checked under a row lock inside the transaction;
  * FA_ERR_UNAUTHORIZED otherwise), which is how the HTTP route proves
  * possession. Returns after COMMIT. */
-fa_status_t fa_admin_token_rotate(fa_db_t *db, fa_arena_t *arena, const fa_signing_keys_t *keys,
+fa_status_t fa_admin_token_rotate(fa_db_t *db, fa_arena_t *arena, const fa_hmac_keys_t *keys,
                                   const fa_admin_token_macs_t *old, const char *actor,
                                   const char *ip, char **token, fa_error_t *err);
 

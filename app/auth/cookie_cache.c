@@ -26,7 +26,7 @@ static char *fa_cache_binding(fa_arena_t *arena, const uint8_t token_hash[FA_SHA
     return fa_base64url_encode_arena(arena, digest, FA_CACHE_BINDING_LEN);
 }
 
-char *fa_cookie_cache_encode(const fa_signing_keys_t *keys, fa_arena_t *arena,
+char *fa_cookie_cache_encode(const fa_hmac_keys_t *keys, fa_arena_t *arena,
                              const fa_session_t *s, time_t now, long max_age)
 {
     long long session_end = (long long)now + s->expires_in;
@@ -92,7 +92,7 @@ static bool fa_cache_fill(fa_arena_t *arena, const json_t *doc,
     return out->user_id > 0 && out->expires_in > 0;
 }
 
-bool fa_cookie_cache_decode(const fa_signing_keys_t *keys, fa_arena_t *arena, fa_str_t value,
+bool fa_cookie_cache_decode(const fa_hmac_keys_t *keys, fa_arena_t *arena, fa_str_t value,
                             const uint8_t token_hash[FA_SHA256_LEN], time_t now, long max_age,
                             fa_session_t *out)
 {

@@ -30,14 +30,14 @@ const char *fa_cookie_cache_name(const fa_config_t *cfg);
 /* The cookie value for s (loaded from the database now), valid until
  * min(now + max_age, the session's expiry); NULL when it would not fit in a
  * signed value (an unusually long name or avatar URL: no cache then). */
-char *fa_cookie_cache_encode(const fa_signing_keys_t *keys, fa_arena_t *arena,
+char *fa_cookie_cache_encode(const fa_hmac_keys_t *keys, fa_arena_t *arena,
                              const fa_session_t *s, time_t now, long max_age);
 
 /* Fills out from a cache cookie when its signature holds under keys, it was
  * made for the session token whose hash is token_hash, and it has not
  * expired at now (nor claims to live longer than max_age from now). False
  * otherwise: the caller asks the database. */
-bool fa_cookie_cache_decode(const fa_signing_keys_t *keys, fa_arena_t *arena, fa_str_t value,
+bool fa_cookie_cache_decode(const fa_hmac_keys_t *keys, fa_arena_t *arena, fa_str_t value,
                             const uint8_t token_hash[FA_SHA256_LEN], time_t now, long max_age,
                             fa_session_t *out);
 

@@ -174,7 +174,7 @@ static void fa_fail_with_wait(fa_arena_t *arena, const fa_config_t *cfg, fa_oaut
     fa_metrics_inc(FA_METRIC_SIGNIN_FAILURE);
 }
 
-static void fa_fail(fa_arena_t *arena, const fa_config_t *cfg, fa_oauth_result_t *out,
+static void fa_oauth_fail(fa_arena_t *arena, const fa_config_t *cfg, fa_oauth_result_t *out,
                     const char *code)
 {
     fa_fail_with_wait(arena, cfg, out, code, 0);
@@ -264,28 +264,28 @@ static void fa_explain_or_replay(fa_db_t *db, fa_arena_t *arena, const fa_servic
                                  fa_arena_sprintf(arena, "%d", FA_OAUTH_REPLAY_WINDOW_SECONDS)};
         PGresult *r = fa_db_exec(db, arena, "oauth_inspect", 2, values, &err);
         if (!r) {
-            fa_fail(arena, cfg, out, fa_sign_in_error_for_status(err.status));
+            fa_oauth_fail(arena, cfg, out, fa_sign_in_error_for_status(err.status));
             return;
         }
         if (PQntuples(r) != 1) {
-            fa_fail(arena, cfg, out, fa_sign_in_error_invalid_state);
+            fa_oauth_fail(arena, cfg, out, fa_sign_in_error_invalid_state);
             return;
         }
         uint8_t *stored;
         size_t stored_len;
         if (!fa_bytea(r, "binding_hash", arena, &stored, &stored_len) ||
             stored_len != FA_SHA256_LEN || !fa_ct_equal(stored, binding_hash, FA_SHA256_LEN)) {
-            fa_fail(arena, cfg, out, fa_sign_in_error_browser_mismatch);
+            fa_oauth_fail(arena, cfg, out, fa_sign_in_error_browser_mismatch);
             return;
         }
         bool consumed = fa_db_value(r, 0, "consumed")[0] == 't';
         bool completed = fa_db_value(r, 0, "completed")[0] == 't';
         if (!consumed) {
-            fa_fail(arena, cfg, out, fa_sign_in_error_state_expired);
+            fa_oauth_fail(arena, cfg, out, fa_sign_in_error_state_expired);
             return;
         }
         if (completed && fa_replay_closed(db, arena, r, identifier)) {
-            fa_fail(arena, cfg, out,
+            fa_oauth_fail(arena, cfg, out,
                     fa_db_value(r, 0, "expired")[0] == 't' ? fa_sign_in_error_state_expired
                                                            : fa_sign_in_error_state_used);
             return;
@@ -307,7 +307,7 @@ static void fa_explain_or_replay(fa_db_t *db, fa_arena_t *arena, const fa_servic
                 !fa_signed_token_verify(&services->session_keys,
                                         (fa_str_t){(const char *)plain, plain_len}, hash) ||
                 fa_session_check(db, arena, cfg, hash, &session, &err) != FA_OK) {
-                fa_fail(arena, cfg, out, fa_sign_in_error_state_used);
+                fa_oauth_fail(arena, cfg, out, fa_sign_in_error_state_used);
                 return;
             }
             out->session_cookie = (const char *)plain;
@@ -319,7 +319,7 @@ static void fa_explain_or_replay(fa_db_t *db, fa_arena_t *arena, const fa_servic
             return;
         }
         if (fa_db_value(r, 0, "failure") || waited >= FA_DUPLICATE_WAIT_MS) {
-            fa_fail(arena, cfg, out, fa_sign_in_error_state_used);
+            fa_oauth_fail(arena, cfg, out, fa_sign_in_error_state_used);
             return;
         }
         nanosleep(&pause, NULL); /* the first callback is still talking to GitHub */
@@ -373,11 +373,11 @@ void fa_oauth_callback(fa_db_t *db, fa_arena_t *arena, const fa_services_t *serv
     const fa_config_t *cfg = services->config;
     memset(out, 0, sizeof(*out));
     if (!fa_is_random_value(in->state)) {
-        fa_fail(arena, cfg, out, fa_sign_in_error_invalid_state);
+        fa_oauth_fail(arena, cfg, out, fa_sign_in_error_invalid_state);
         return;
     }
     if (!fa_is_random_value(in->binding)) {
-        fa_fail(arena, cfg, out, fa_sign_in_error_browser_mismatch);
+        fa_oauth_fail(arena, cfg, out, fa_sign_in_error_browser_mismatch);
         return;
     }
     const char *identifier = fa_state_identifier(arena, in->state);
@@ -390,7 +390,7 @@ void fa_oauth_callback(fa_db_t *db, fa_arena_t *arena, const fa_services_t *serv
     const int formats[2] = {0, 1};
     PGresult *r = fa_db_exec_params(db, arena, "oauth_consume", 2, values, lengths, formats, &err);
     if (!r) {
-        fa_fail(arena, cfg, out, fa_sign_in_error_for_status(err.status));
+        fa_oauth_fail(arena, cfg, out, fa_sign_in_error_for_status(err.status));
         return;
     }
     if (PQntuples(r) != 1) {
@@ -404,7 +404,7 @@ void fa_oauth_callback(fa_db_t *db, fa_arena_t *arena, const fa_services_t *serv
                                ? fa_sign_in_error_access_denied
                                : fa_sign_in_error_github_error;
         fa_record_failure(db, arena, identifier, code, in);
-        fa_fail(arena, cfg, out, code);
+        fa_oauth_fail(arena, cfg, out, code);
         return;
     }
     /* Before the exchange: while GitHub limits us, sending the code would
@@ -413,7 +413,7 @@ void fa_oauth_callback(fa_db_t *db, fa_arena_t *arena, const fa_services_t *serv
     if (fa_github_limit_check(db, arena, &wait, &err) != FA_OK) {
         const char *code = fa_sign_in_error_for_status(err.status);
         fa_record_failure(db, arena, identifier, code, in);
-        fa_fail(arena, cfg, out, code);
+        fa_oauth_fail(arena, cfg, out, code);
         return;
     }
     if (wait > 0) {
@@ -429,7 +429,7 @@ void fa_oauth_callback(fa_db_t *db, fa_arena_t *arena, const fa_services_t *serv
         !fa_keyring_open(&services->token_ring, arena, fa_aad_verifier(arena, identifier), sealed,
                          sealed_len, &verifier, &verifier_len)) {
         fa_record_failure(db, arena, identifier, fa_sign_in_error_server_error, in);
-        fa_fail(arena, cfg, out, fa_sign_in_error_server_error);
+        fa_oauth_fail(arena, cfg, out, fa_sign_in_error_server_error);
         return;
     }
 
@@ -468,7 +468,7 @@ void fa_oauth_callback(fa_db_t *db, fa_arena_t *arena, const fa_services_t *serv
     if (st != FA_OK) {
         const char *code = fa_sign_in_error_for_status(st);
         fa_record_failure(db, arena, identifier, code, in);
-        fa_fail(arena, cfg, out, code);
+        fa_oauth_fail(arena, cfg, out, code);
         return;
     }
     fa_metrics_inc(FA_METRIC_SIGNIN_SUCCESS);

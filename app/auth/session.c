@@ -232,7 +232,7 @@ static const char *fa_session_clip(fa_arena_t *arena, const char *text, size_t m
 }
 
 fa_status_t fa_session_create(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
-                              const fa_signing_keys_t *keys, const fa_session_params_t *params,
+                              const fa_hmac_keys_t *keys, const fa_session_params_t *params,
                               char **client_value, fa_session_t *out, fa_error_t *err)
 {
     char id[FA_UUID_STR_LEN + 1];

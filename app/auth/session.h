@@ -87,7 +87,7 @@ fa_status_t fa_session_extend(fa_db_t *db, fa_arena_t *arena, const fa_config_t 
  * with its index and state rows, in one statement. *client_value is what the
  * cookie carries. */
 fa_status_t fa_session_create(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
-                              const fa_signing_keys_t *keys, const fa_session_params_t *params,
+                              const fa_hmac_keys_t *keys, const fa_session_params_t *params,
                               char **client_value, fa_session_t *out, fa_error_t *err);
 
 /* Deletes one session of the user (index and state cascade). FA_ERR_NOT_FOUND

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "auth/audit.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "crypto/kdf.h"
 
@@ -70,13 +71,6 @@ long fa_signing_keys_activation_seconds(const fa_config_t *cfg)
     /* A worker serves the JWKS from its cache, so the key reaches the JWKS
      * up to FA_SIGNING_KEYS_CACHE_SECONDS after the rotation. */
     return FA_JWKS_MAX_AGE + cfg->jwt_leeway + FA_SIGNING_KEYS_CACHE_SECONDS;
-}
-
-static double fa_keys_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static char *fa_key_aad(fa_arena_t *arena, const char *kid)
@@ -366,7 +360,7 @@ static json_t *fa_key_jwk(fa_signing_keys_cache_t *cache, fa_report_t *report, E
 static fa_status_t fa_cache_reload(fa_signing_keys_cache_t *cache, fa_db_t *db, fa_arena_t *arena,
                                    fa_error_t *err)
 {
-    double now = fa_keys_now();
+    double now = fa_clock_monotonic();
     cache->last_reload = now;
     PGresult *r = fa_db_exec(db, arena, "signing_keys_load", 0, NULL, err);
     if (!r)
@@ -410,13 +404,13 @@ static fa_status_t fa_cache_reload(fa_signing_keys_cache_t *cache, fa_db_t *db, 
 static bool fa_cache_stale(const fa_signing_keys_cache_t *cache)
 {
     return cache->loaded_at == 0 ||
-           fa_keys_now() - cache->loaded_at >= FA_SIGNING_KEYS_CACHE_SECONDS;
+           fa_clock_monotonic() - cache->loaded_at >= FA_SIGNING_KEYS_CACHE_SECONDS;
 }
 
 /* The newest key whose activation has passed (keys[] is newest first). */
 static const fa_signing_key_t *fa_cache_signing(const fa_signing_keys_cache_t *cache)
 {
-    double now = fa_keys_now();
+    double now = fa_clock_monotonic();
     for (size_t i = 0; i < cache->count; i++)
         if (cache->keys[i].active_from <= now)
             return &cache->keys[i];
@@ -462,7 +456,7 @@ EVP_PKEY *fa_signing_keys_find(fa_signing_keys_cache_t *cache, fa_db_t *db, fa_a
     EVP_PKEY *key = fa_cache_find(cache, kid);
     /* A kid we do not know may be a key another process just created; look
      * once, but never let a stream of made-up kids hammer the database. */
-    if (!key && fa_keys_now() - cache->last_reload >= 1.0) {
+    if (!key && fa_clock_monotonic() - cache->last_reload >= 1.0) {
         fa_cache_reload(cache, db, arena, &ignored);
         key = fa_cache_find(cache, kid);
     }

@@ -65,7 +65,7 @@ static int fa_cli_print_token(char *token)
 
 /* The admin token's MAC keys from the configured secrets; aborts on a
  * config that validation should have refused. */
-static void fa_cli_admin_keys(const fa_cli_t *cli, fa_signing_keys_t *keys)
+static void fa_cli_admin_keys(const fa_cli_t *cli, fa_hmac_keys_t *keys)
 {
     if (!fa_admin_token_keys_init(keys, (const char *const *)cli->cfg->secrets,
                                   cli->cfg->secret_count))
@@ -76,10 +76,10 @@ static int fa_cli_token_create(fa_cli_t *cli)
 {
     char *token;
     fa_error_t err;
-    fa_signing_keys_t keys;
+    fa_hmac_keys_t keys;
     fa_cli_admin_keys(cli, &keys);
     fa_status_t st = fa_admin_token_create(cli->db, cli->arena, &keys, &token, &err);
-    fa_signing_keys_clear(&keys);
+    fa_hmac_keys_clear(&keys);
     if (st != FA_OK)
         return fa_cli_error(&err);
     return fa_cli_print_token(token);
@@ -89,11 +89,11 @@ static int fa_cli_token_rotate(fa_cli_t *cli)
 {
     char *token;
     fa_error_t err;
-    fa_signing_keys_t keys;
+    fa_hmac_keys_t keys;
     fa_cli_admin_keys(cli, &keys);
     fa_status_t st =
         fa_admin_token_rotate(cli->db, cli->arena, &keys, NULL, "cli", NULL, &token, &err);
-    fa_signing_keys_clear(&keys);
+    fa_hmac_keys_clear(&keys);
     if (st != FA_OK)
         return fa_cli_error(&err);
     return fa_cli_print_token(token);

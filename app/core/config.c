@@ -21,9 +21,9 @@ typedef struct {
     size_t warn_len;
 } fa_loader_t;
 
-static bool fa_fail(fa_loader_t *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fa_config_fail(fa_loader_t *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static bool fa_fail(fa_loader_t *l, const char *fmt, ...)
+static bool fa_config_fail(fa_loader_t *l, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -83,7 +83,7 @@ static bool fa_get_long(fa_loader_t *l, const char *name, long fallback, long mi
     errno = 0;
     long n = strtol(v, &end, 10);
     if (errno || *end || end == v || n < min || n > max)
-        return fa_fail(l, "%s: must be an integer between %ld and %ld", name, min, max);
+        return fa_config_fail(l, "%s: must be an integer between %ld and %ld", name, min, max);
     *out = n;
     return true;
 }
@@ -108,7 +108,7 @@ static bool fa_split_list(fa_loader_t *l, const char *name, const char *value, c
             len--;
         if (len) {
             if (*count == max)
-                return fa_fail(l, "%s: at most %zu entries", name, max);
+                return fa_config_fail(l, "%s: at most %zu entries", name, max);
             items[(*count)++] = strndup(s, len);
         }
         if (!comma)
@@ -220,18 +220,18 @@ static bool fa_load_secrets(fa_loader_t *l, fa_config_t *cfg)
 {
     const char *v = fa_get_alias(l, "FOUNDRY_AUTH_SECRET", "BETTER_AUTH_SECRET");
     if (!v)
-        return fa_fail(l, "FOUNDRY_AUTH_SECRET: not set (hex or base64 of at least %d random "
+        return fa_config_fail(l, "FOUNDRY_AUTH_SECRET: not set (hex or base64 of at least %d random "
                           "bytes; generate one with: openssl rand -base64 48)",
                        FA_MIN_SECRET_LEN);
     if (!fa_split_list(l, "FOUNDRY_AUTH_SECRET", v, cfg->secrets, FA_MAX_SECRETS,
                        &cfg->secret_count))
         return false;
     if (cfg->secret_count == 0)
-        return fa_fail(l, "FOUNDRY_AUTH_SECRET: empty");
+        return fa_config_fail(l, "FOUNDRY_AUTH_SECRET: empty");
     for (size_t i = 0; i < cfg->secret_count; i++) {
         size_t len;
         if (fa_secret_is_weak(cfg->secrets[i], &len))
-            return fa_fail(l,
+            return fa_config_fail(l,
                            "FOUNDRY_AUTH_SECRET: secret %zu is too weak (decodes to %zu random "
                            "bytes; need hex or base64 of at least %d; generate one with: "
                            "openssl rand -base64 48)",
@@ -297,11 +297,11 @@ static bool fa_load_url(fa_loader_t *l, fa_config_t *cfg)
 {
     const char *v = fa_get_alias(l, "FOUNDRY_AUTH_URL", "BETTER_AUTH_URL");
     if (!v)
-        return fa_fail(l, "FOUNDRY_AUTH_URL: not set (the public base URL, e.g. "
+        return fa_config_fail(l, "FOUNDRY_AUTH_URL: not set (the public base URL, e.g. "
                           "https://auth.example.com)");
     cfg->public_origin = fa_url_origin(v);
     if (!cfg->public_origin || strpbrk(v, "?#"))
-        return fa_fail(l, "FOUNDRY_AUTH_URL: must be an absolute http(s) URL without query "
+        return fa_config_fail(l, "FOUNDRY_AUTH_URL: must be an absolute http(s) URL without query "
                           "or fragment");
     cfg->public_url = strdup(v);
     size_t n = strlen(cfg->public_url);
@@ -310,7 +310,7 @@ static bool fa_load_url(fa_loader_t *l, fa_config_t *cfg)
     cfg->secure_cookies = strncmp(v, "https://", 8) == 0;
     if (!cfg->secure_cookies) {
         if (!fa_is_loopback_origin(cfg->public_origin))
-            return fa_fail(l, "FOUNDRY_AUTH_URL: plain http is only allowed on loopback "
+            return fa_config_fail(l, "FOUNDRY_AUTH_URL: plain http is only allowed on loopback "
                               "(127.0.0.1, localhost) for development");
         fa_warn(l, "FOUNDRY_AUTH_URL is plain http: session cookies are sent without "
                    "Secure and without the __Host- prefix (development only)");
@@ -332,7 +332,7 @@ static bool fa_load_origins(fa_loader_t *l, fa_config_t *cfg)
         bool exact = origin && strcmp(origin, cfg->trusted_origins[i]) == 0;
         free(origin);
         if (!exact)
-            return fa_fail(l, "FOUNDRY_TRUSTED_ORIGINS: entry %zu is not an origin "
+            return fa_config_fail(l, "FOUNDRY_TRUSTED_ORIGINS: entry %zu is not an origin "
                               "(scheme://host[:port], no path)",
                            i + 1);
     }
@@ -344,7 +344,7 @@ static bool fa_load_required(fa_loader_t *l, const char *name, char **out)
 {
     const char *v = fa_get(l, name);
     if (!v)
-        return fa_fail(l, "%s: not set", name);
+        return fa_config_fail(l, "%s: not set", name);
     *out = strdup(v);
     return true;
 }
@@ -355,7 +355,7 @@ static bool fa_load_base_url(fa_loader_t *l, const char *name, const char *fallb
     char *origin = fa_url_origin(v ? v : fallback);
     if (!origin || strpbrk(v ? v : fallback, "?#")) {
         free(origin);
-        return fa_fail(l, "%s: must be an absolute http(s) URL without query or fragment",
+        return fa_config_fail(l, "%s: must be an absolute http(s) URL without query or fragment",
                        name);
     }
     /* Codes, client secrets and users' tokens travel to these URLs: plain
@@ -363,7 +363,7 @@ static bool fa_load_base_url(fa_loader_t *l, const char *name, const char *fallb
     bool plain_remote = strncmp(origin, "http://", 7) == 0 && !fa_is_loopback_origin(origin);
     free(origin);
     if (plain_remote)
-        return fa_fail(l, "%s: must be https (plain http only on loopback, for the emulator)",
+        return fa_config_fail(l, "%s: must be https (plain http only on loopback, for the emulator)",
                        name);
     *out = fa_dup_or(v, fallback);
     size_t n = strlen(*out);
@@ -384,7 +384,7 @@ static bool fa_load_log_level(fa_loader_t *l, fa_config_t *cfg)
             cfg->log_level = (fa_log_level_t)i;
             return true;
         }
-    return fa_fail(l, "FOUNDRY_AUTH_LOG_LEVEL: must be debug, info, warn or error");
+    return fa_config_fail(l, "FOUNDRY_AUTH_LOG_LEVEL: must be debug, info, warn or error");
 }
 
 static bool fa_load_bool(fa_loader_t *l, const char *name, bool *out)
@@ -397,7 +397,7 @@ static bool fa_load_bool(fa_loader_t *l, const char *name, bool *out)
         *out = true;
         return true;
     }
-    return fa_fail(l, "%s: must be 0 or 1", name);
+    return fa_config_fail(l, "%s: must be 0 or 1", name);
 }
 
 static bool fa_load_path(fa_loader_t *l, const char *name, const char *fallback, char **out)
@@ -405,7 +405,7 @@ static bool fa_load_path(fa_loader_t *l, const char *name, const char *fallback,
     const char *v = fa_get(l, name);
     /* Redirect targets: "//host" or "/\\host" would leave the site. */
     if (v && (v[0] != '/' || v[1] == '/' || v[1] == '\\' || !fa_url_chars(v)))
-        return fa_fail(l, "%s: must be a path starting with a single '/', printable "
+        return fa_config_fail(l, "%s: must be a path starting with a single '/', printable "
                           "ASCII without spaces",
                        name);
     *out = fa_dup_or(v, fallback);
@@ -425,7 +425,7 @@ static bool fa_load_lifetimes(fa_loader_t *l, fa_config_t *cfg)
         !fa_get_long(l, "FOUNDRY_COOKIE_CACHE_MAX_AGE", 0, 0, 300, &cfg->cookie_cache_max_age))
         return false;
     if (cfg->session_ttl > cfg->session_max_age)
-        return fa_fail(l, "FOUNDRY_SESSION_TTL: must not exceed FOUNDRY_SESSION_MAX_AGE");
+        return fa_config_fail(l, "FOUNDRY_SESSION_TTL: must not exceed FOUNDRY_SESSION_MAX_AGE");
     return true;
 }
 
@@ -468,7 +468,7 @@ static bool fa_parse_audience(fa_loader_t *l, size_t index, char *entry, long *m
     char *colon = fa_audience_option(entry);
     if (!colon) {
         if (strstr(entry, key_name))
-            return fa_fail(l,
+            return fa_config_fail(l,
                            "FOUNDRY_JWT_AUDIENCES: entry %zu: write the limit as "
                            "audience:max_auth_age=SECONDS",
                            index + 1);
@@ -478,7 +478,7 @@ static bool fa_parse_audience(fa_loader_t *l, size_t index, char *entry, long *m
     while (fa_is_option_key_char(*p))
         p++;
     if ((size_t)(p - key) != sizeof(key_name) - 1 || strncmp(key, key_name, (size_t)(p - key)) != 0)
-        return fa_fail(l,
+        return fa_config_fail(l,
                        "FOUNDRY_JWT_AUDIENCES: entry %zu: unknown option (the only one is "
                        "max_auth_age=SECONDS)",
                        index + 1);
@@ -487,7 +487,7 @@ static bool fa_parse_audience(fa_loader_t *l, size_t index, char *entry, long *m
     errno = 0;
     long n = (*value >= '0' && *value <= '9') ? strtol(value, &end, 10) : -1;
     if (n < 1 || n > FA_MAX_AUTH_AGE_LIMIT || errno || *fa_skip_blanks(end))
-        return fa_fail(l,
+        return fa_config_fail(l,
                        "FOUNDRY_JWT_AUDIENCES: entry %zu: max_auth_age must be an integer "
                        "between 1 and %ld (seconds)",
                        index + 1, FA_MAX_AUTH_AGE_LIMIT);
@@ -495,7 +495,7 @@ static bool fa_parse_audience(fa_loader_t *l, size_t index, char *entry, long *m
         colon--;
     *colon = '\0';
     if (!*entry)
-        return fa_fail(l, "FOUNDRY_JWT_AUDIENCES: entry %zu: no audience before max_auth_age",
+        return fa_config_fail(l, "FOUNDRY_JWT_AUDIENCES: entry %zu: no audience before max_auth_age",
                        index + 1);
     *max_auth_age = n;
     return true;
@@ -529,7 +529,7 @@ static bool fa_load_process(fa_loader_t *l, fa_config_t *cfg)
         return false;
     const char *socket = fa_get(l, "FOUNDRY_AUTH_SOCKET");
     if (socket && strcmp(socket, "-") != 0 && strcmp(socket, "systemd") != 0 && socket[0] != '/')
-        return fa_fail(l, "FOUNDRY_AUTH_SOCKET: must be an absolute path, '-' (inherit fd 0) "
+        return fa_config_fail(l, "FOUNDRY_AUTH_SOCKET: must be an absolute path, '-' (inherit fd 0) "
                           "or 'systemd' (socket activation)");
     cfg->socket_path = fa_dup_or(socket, "/run/foundry-auth/fcgi.sock");
     cfg->socket_group = fa_dup_or(fa_get(l, "FOUNDRY_AUTH_SOCKET_GROUP"), NULL);
@@ -551,7 +551,7 @@ static bool fa_load_github(fa_loader_t *l, fa_config_t *cfg)
         if (!slash || slash == repo || !slash[1] || strchr(slash + 1, '/') ||
             strspn(repo, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") !=
                 strlen(repo))
-            return fa_fail(l, "FOUNDRY_STARTER_REPO: must be owner/repo");
+            return fa_config_fail(l, "FOUNDRY_STARTER_REPO: must be owner/repo");
     }
     cfg->starter_repo = fa_dup_or(repo, NULL);
     return true;

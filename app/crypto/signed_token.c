@@ -21,51 +21,51 @@ static void fa_signed_misuse(const char *what)
     abort();
 }
 
-void fa_signing_keys_clear(fa_signing_keys_t *keys)
+void fa_hmac_keys_clear(fa_hmac_keys_t *keys)
 {
     /* The HMAC context cache keeps its own copy of each key (crypto/hash.c). */
-    for (size_t i = 0; i < keys->count && i < FA_SIGNING_KEYS_MAX; i++)
-        fa_hmac_sha256_forget(keys->keys[i], FA_SIGNING_KEY_LEN);
+    for (size_t i = 0; i < keys->count && i < FA_HMAC_KEYS_MAX; i++)
+        fa_hmac_sha256_forget(keys->keys[i], FA_HMAC_KEY_LEN);
     OPENSSL_cleanse(keys, sizeof(*keys));
 }
 
-bool fa_signing_keys_init_purpose(fa_signing_keys_t *keys, const char *purpose,
+bool fa_hmac_keys_init_purpose(fa_hmac_keys_t *keys, const char *purpose,
                                   const char *const *secrets, size_t n)
 {
     size_t plen = purpose ? strlen(purpose) : 0;
-    if (plen == 0 || plen > FA_SIGNING_PURPOSE_MAX)
+    if (plen == 0 || plen > FA_HMAC_PURPOSE_MAX)
         fa_signed_misuse("purpose label empty or too long");
     OPENSSL_cleanse(keys, sizeof(*keys)); /* may be uninitialised: nothing to forget */
-    if (n == 0 || n > FA_SIGNING_KEYS_MAX || !secrets)
+    if (n == 0 || n > FA_HMAC_KEYS_MAX || !secrets)
         return false;
     for (size_t i = 0; i < n; i++) {
         if (!secrets[i] || !secrets[i][0]) {
-            fa_signing_keys_clear(keys);
+            fa_hmac_keys_clear(keys);
             return false;
         }
-        fa_kdf_derive(secrets[i], strlen(secrets[i]), purpose, keys->keys[i], FA_SIGNING_KEY_LEN);
+        fa_kdf_derive(secrets[i], strlen(secrets[i]), purpose, keys->keys[i], FA_HMAC_KEY_LEN);
     }
     memcpy(keys->purpose, purpose, plen + 1);
     keys->count = n;
     return true;
 }
 
-bool fa_signing_keys_init(fa_signing_keys_t *keys, const char *const *secrets, size_t n)
+bool fa_hmac_keys_init(fa_hmac_keys_t *keys, const char *const *secrets, size_t n)
 {
-    return fa_signing_keys_init_purpose(keys, FA_KDF_LABEL_SESSION_TOKEN, secrets, n);
+    return fa_hmac_keys_init_purpose(keys, FA_KDF_LABEL_SESSION_TOKEN, secrets, n);
 }
 
-static bool fa_keys_are_session(const fa_signing_keys_t *keys)
+static bool fa_keys_are_session(const fa_hmac_keys_t *keys)
 {
     return strcmp(keys->purpose, FA_KDF_LABEL_SESSION_TOKEN) == 0;
 }
 
 /* base64url(HMAC-SHA256(key, msg)) into sig (43 characters plus NUL). */
-static void fa_sign(const uint8_t key[FA_SIGNING_KEY_LEN], const void *msg, size_t len,
+static void fa_sign(const uint8_t key[FA_HMAC_KEY_LEN], const void *msg, size_t len,
                     char sig[FA_SIGNED_TOKEN_SIGNATURE_LEN + 1])
 {
     uint8_t mac[FA_SHA256_LEN];
-    fa_hmac_sha256(key, FA_SIGNING_KEY_LEN, msg, len, mac);
+    fa_hmac_sha256(key, FA_HMAC_KEY_LEN, msg, len, mac);
     fa_base64url_encode(mac, sizeof(mac), sig, FA_SIGNED_TOKEN_SIGNATURE_LEN + 1);
     OPENSSL_cleanse(mac, sizeof(mac));
 }
@@ -75,7 +75,7 @@ static void fa_sign(const uint8_t key[FA_SIGNING_KEY_LEN], const void *msg, size
  * reveals at most which key index signed a valid value, not any key byte.
  * Comparing text against our own canonical encoding makes a second spelling
  * of a signature impossible to accept. */
-static bool fa_signature_matches(const fa_signing_keys_t *keys, const void *msg, size_t len,
+static bool fa_signature_matches(const fa_hmac_keys_t *keys, const void *msg, size_t len,
                                  const char *sig)
 {
     char expected[FA_SIGNED_TOKEN_SIGNATURE_LEN + 1];
@@ -88,7 +88,7 @@ static bool fa_signature_matches(const fa_signing_keys_t *keys, const void *msg,
     return ok;
 }
 
-void fa_signed_token_create(const fa_signing_keys_t *keys, fa_arena_t *arena, char **client_value,
+void fa_signed_token_create(const fa_hmac_keys_t *keys, fa_arena_t *arena, char **client_value,
                             uint8_t token_hash_out[FA_SHA256_LEN])
 {
     if (!fa_keys_are_session(keys) || keys->count == 0)
@@ -104,7 +104,7 @@ void fa_signed_token_create(const fa_signing_keys_t *keys, fa_arena_t *arena, ch
     *client_value = out;
 }
 
-bool fa_signed_token_verify(const fa_signing_keys_t *keys, fa_str_t client_value,
+bool fa_signed_token_verify(const fa_hmac_keys_t *keys, fa_str_t client_value,
                             uint8_t token_hash_out[FA_SHA256_LEN])
 {
     const char *p = client_value.ptr;
@@ -125,7 +125,7 @@ bool fa_signed_token_verify(const fa_signing_keys_t *keys, fa_str_t client_value
     return true;
 }
 
-char *fa_signed_value_create(const fa_signing_keys_t *keys, fa_arena_t *arena, fa_str_t value)
+char *fa_signed_value_create(const fa_hmac_keys_t *keys, fa_arena_t *arena, fa_str_t value)
 {
     if (fa_keys_are_session(keys) || keys->count == 0)
         fa_signed_misuse("signed values need initialised non-session keys");
@@ -140,7 +140,7 @@ char *fa_signed_value_create(const fa_signing_keys_t *keys, fa_arena_t *arena, f
     return out;
 }
 
-bool fa_signed_value_verify(const fa_signing_keys_t *keys, fa_str_t client_value,
+bool fa_signed_value_verify(const fa_hmac_keys_t *keys, fa_str_t client_value,
                             fa_str_t *value_out)
 {
     *value_out = FA_STR_NULL;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/timefmt.h"
@@ -109,13 +110,6 @@ bool fa_db_check_statements(void)
     return ok;
 }
 
-static double fa_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 fa_db_t *fa_db_create(const char *conninfo)
 {
     fa_db_t *db = calloc(1, sizeof(*db));
@@ -150,14 +144,14 @@ static PGconn *fa_db_connect_bounded(const char *conninfo, int budget_ms)
     PGconn *conn = PQconnectStartParams(keys, values, 1);
     if (!conn)
         return NULL;
-    double deadline = fa_now() + budget_ms / 1000.0;
+    double deadline = fa_clock_monotonic() + budget_ms / 1000.0;
     PostgresPollingStatusType st = PGRES_POLLING_WRITING;
     while (PQstatus(conn) != CONNECTION_BAD) {
         if (st == PGRES_POLLING_OK)
             return conn;
         if (st == PGRES_POLLING_FAILED)
             break;
-        int left = (int)((deadline - fa_now()) * 1000);
+        int left = (int)((deadline - fa_clock_monotonic()) * 1000);
         if (left <= 0)
             break;
         struct pollfd pfd = {.fd = PQsocket(conn),
@@ -216,7 +210,7 @@ static void fa_db_mark_down(fa_db_t *db)
     if (db->state == FA_DB_CONNECTED)
         db->backoff_ms = FA_DB_BACKOFF_MIN_MS; /* first retry soon after a drop */
     db->state = FA_DB_DOWN;
-    db->next_attempt = fa_now() + db->backoff_ms / 1000.0;
+    db->next_attempt = fa_clock_monotonic() + db->backoff_ms / 1000.0;
     db->backoff_ms = db->backoff_ms * 2 > FA_DB_BACKOFF_MAX_MS ? FA_DB_BACKOFF_MAX_MS
                                                                 : db->backoff_ms * 2;
 }
@@ -297,7 +291,7 @@ fa_status_t fa_db_ready(fa_db_t *db, fa_error_t *err)
         fa_db_mark_down(db);
         db->next_attempt = 0; /* it was idle: try again right away */
     }
-    if (fa_now() >= db->next_attempt && !fa_db_try_connect(db))
+    if (fa_clock_monotonic() >= db->next_attempt && !fa_db_try_connect(db))
         fa_db_mark_down(db);
     if (db->state == FA_DB_CONNECTED)
         return FA_OK;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/privileges.h"
 #include "core/stop_signal.h"
@@ -23,13 +24,6 @@
 #define FA_JOBS_MIN_WAIT_MS 10       /* a due job another process is claiming: brief pause */
 
 static int fa_wake_fd = -1;
-
-static double fa_clock(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 typedef struct {
     fa_job_env_t env;
@@ -116,7 +110,7 @@ static long fa_recover_period_ms(const fa_config_t *cfg)
 
 static void fa_housekeeping(fa_jobs_loop_t *l)
 {
-    double now = fa_clock();
+    double now = fa_clock_monotonic();
     const fa_config_t *cfg = l->env.config;
     if (now >= l->next_recover) {
         long recovered = 0;
@@ -164,7 +158,7 @@ static long fa_next_timeout(fa_jobs_loop_t *l)
     long long t = cfg->jobs_poll_ms;
     if (due >= 0 && due < t)
         t = due;
-    double now = fa_clock();
+    double now = fa_clock_monotonic();
     double next_gc = l->next_gc < l->next_state_gc ? l->next_gc : l->next_state_gc;
     long long until_gc = (long long)((next_gc - now) * 1000.0);
     long long until_recover = (long long)((l->next_recover - now) * 1000.0);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "handlers/routes.h"
@@ -29,25 +30,18 @@ typedef struct {
     long backoff_ms;
 } fa_slot_t;
 
-static double fa_clock(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void fa_spawn(const fa_config_t *cfg, int listen_fd, fa_slot_t *slots, int i)
 {
     pid_t pid = fork();
     if (pid < 0) {
         fa_log_error("master", "could not fork worker %d: %s", i, strerror(errno));
-        slots[i].restart_at = fa_clock() + 1.0;
+        slots[i].restart_at = fa_clock_monotonic() + 1.0;
         return;
     }
     if (pid == 0)
         fa_worker_main(cfg, listen_fd, i);
     slots[i].pid = pid;
-    slots[i].started = fa_clock();
+    slots[i].started = fa_clock_monotonic();
     slots[i].restart_at = 0;
 }
 
@@ -64,13 +58,13 @@ static void fa_reap(fa_slot_t *slots, int count, bool stopping)
             slots[i].pid = 0;
             if (stopping)
                 break;
-            double lived = fa_clock() - slots[i].started;
+            double lived = fa_clock_monotonic() - slots[i].started;
             slots[i].backoff_ms = lived > 10.0 ? 0
                                   : slots[i].backoff_ms ? slots[i].backoff_ms * 2
                                                         : 100;
             if (slots[i].backoff_ms > FA_RESTART_BACKOFF_MAX_MS)
                 slots[i].backoff_ms = FA_RESTART_BACKOFF_MAX_MS;
-            slots[i].restart_at = fa_clock() + slots[i].backoff_ms / 1000.0;
+            slots[i].restart_at = fa_clock_monotonic() + slots[i].backoff_ms / 1000.0;
             fa_metrics_inc(FA_METRIC_WORKER_RESTARTS);
             char how[32];
             if (WIFSIGNALED(status))
@@ -103,8 +97,8 @@ static void fa_signal_all(const fa_slot_t *slots, int count, int sig)
 static void fa_drain(fa_slot_t *slots, int count, long drain_seconds)
 {
     fa_signal_all(slots, count, SIGTERM);
-    double deadline = fa_clock() + (double)drain_seconds;
-    while (fa_alive(slots, count) > 0 && fa_clock() < deadline) {
+    double deadline = fa_clock_monotonic() + (double)drain_seconds;
+    while (fa_alive(slots, count) > 0 && fa_clock_monotonic() < deadline) {
         struct timespec pause = {0, 20 * 1000 * 1000};
         nanosleep(&pause, NULL);
         fa_reap(slots, count, true);
@@ -162,7 +156,7 @@ int fa_master_run(const fa_config_t *cfg)
             break;
         }
         fa_reap(slots, count, false);
-        double now = fa_clock();
+        double now = fa_clock_monotonic();
         for (int i = 0; i < count; i++)
             if (slots[i].pid == 0 && now >= slots[i].restart_at)
                 fa_spawn(cfg, listen_fd, slots, i);

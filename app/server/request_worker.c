@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "crypto/hash.h"
@@ -20,13 +21,6 @@
 #include "http/fcgi.h"
 #include "core/privileges.h"
 #include "core/stop_signal.h"
-
-static double fa_monotonic(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* A client's X-Request-Id is kept when it is short and plain, so it can be
  * logged and echoed without escaping worries. Otherwise: a random per-worker
@@ -97,7 +91,7 @@ static fa_status_t fa_route_request(fa_ctx_t *ctx, fa_body_reader_fn read_body, 
 void fa_worker_dispatch(fa_worker_t *w, char *const *params, fa_body_reader_fn read_body,
                         void *reader, fa_buf_t *out)
 {
-    double start = fa_monotonic();
+    double start = fa_clock_monotonic();
     fa_arena_t *arena = w->arena;
     fa_request_t *req = fa_arena_calloc(arena, 1, sizeof(*req));
     fa_response_t *res = fa_arena_calloc(arena, 1, sizeof(*res));
@@ -126,7 +120,7 @@ void fa_worker_dispatch(fa_worker_t *w, char *const *params, fa_body_reader_fn r
     fa_response_set_header(res, "X-Request-Id", ctx.request_id);
     fa_response_serialize(res, out);
 
-    double elapsed = fa_monotonic() - start;
+    double elapsed = fa_clock_monotonic() - start;
     size_t route_index = ctx.route ? (size_t)(ctx.route - fa_routes) : fa_route_count;
     fa_metrics_observe(route_index, res->status, elapsed);
     fa_request_log_t line = {

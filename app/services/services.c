@@ -13,15 +13,15 @@ fa_services_t *fa_services_create(const fa_config_t *cfg)
         abort();
     s->config = cfg;
     const char *const *secrets = (const char *const *)cfg->secrets;
-    if (!fa_signing_keys_init(&s->session_keys, secrets, cfg->secret_count))
+    if (!fa_hmac_keys_init(&s->session_keys, secrets, cfg->secret_count))
         abort(); /* config validation guarantees 1..4 non-empty secrets */
     fa_keyring_init(&s->token_ring, FA_KDF_LABEL_TOKEN_ENCRYPTION, secrets, cfg->secret_count);
     fa_keyring_init(&s->binding_ring, FA_KDF_LABEL_OAUTH_BROWSER_BINDING, secrets,
                     cfg->secret_count);
-    if (!fa_signing_keys_init_purpose(&s->cache_keys, FA_KDF_LABEL_COOKIE_CACHE, secrets,
+    if (!fa_hmac_keys_init_purpose(&s->cache_keys, FA_KDF_LABEL_COOKIE_CACHE, secrets,
                                       cfg->secret_count))
         abort();
-    if (!fa_signing_keys_init_purpose(&s->admin_keys, FA_KDF_LABEL_ADMIN_TOKEN, secrets,
+    if (!fa_hmac_keys_init_purpose(&s->admin_keys, FA_KDF_LABEL_ADMIN_TOKEN, secrets,
                                       cfg->secret_count))
         abort();
     fa_github_config_t gh = {
@@ -41,10 +41,10 @@ void fa_services_destroy(fa_services_t *s)
     if (!s)
         return;
     fa_github_destroy(s->github);
-    fa_signing_keys_clear(&s->session_keys);
+    fa_hmac_keys_clear(&s->session_keys);
     fa_keyring_clear(&s->token_ring);
     fa_keyring_clear(&s->binding_ring);
-    fa_signing_keys_clear(&s->cache_keys);
-    fa_signing_keys_clear(&s->admin_keys);
+    fa_hmac_keys_clear(&s->cache_keys);
+    fa_hmac_keys_clear(&s->admin_keys);
     free(s);
 }

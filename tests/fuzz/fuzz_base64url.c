@@ -18,8 +18,8 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static fa_signing_keys_t session_keys;
-static fa_signing_keys_t value_keys;
+static fa_hmac_keys_t session_keys;
+static fa_hmac_keys_t value_keys;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -27,8 +27,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     static const char *const secrets[] = {"fuzz-secret-new-0123456789abcdef0123",
                                           "fuzz-secret-old-0123456789abcdef0123"};
-    if (!fa_signing_keys_init(&session_keys, secrets, 2) ||
-        !fa_signing_keys_init_purpose(&value_keys, FA_KDF_LABEL_COOKIE_CACHE, secrets, 2))
+    if (!fa_hmac_keys_init(&session_keys, secrets, 2) ||
+        !fa_hmac_keys_init_purpose(&value_keys, FA_KDF_LABEL_COOKIE_CACHE, secrets, 2))
         abort();
     return 0;
 }

@@ -30,8 +30,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* signing: [A, B] (A signs); rotated: [B, A] (B now signs, A still verifies);
  * dropped: [B] (A retired); other: [C]. */
-static fa_signing_keys_t signing, rotated, dropped, other;
-static fa_signing_keys_t binding, cache; /* two non-session purposes over [A, B] */
+static fa_hmac_keys_t signing, rotated, dropped, other;
+static fa_hmac_keys_t binding, cache; /* two non-session purposes over [A, B] */
 static fa_arena_t *arena;
 
 /* The last tokens created, so an accepted arbitrary input can be traced. */
@@ -45,10 +45,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     const char *ab[] = {SECRET_A, SECRET_B}, *ba[] = {SECRET_B, SECRET_A};
     const char *b[] = {SECRET_B}, *c[] = {SECRET_C};
-    CHECK(fa_signing_keys_init(&signing, ab, 2) && fa_signing_keys_init(&rotated, ba, 2) &&
-          fa_signing_keys_init(&dropped, b, 1) && fa_signing_keys_init(&other, c, 1));
-    CHECK(fa_signing_keys_init_purpose(&binding, FA_KDF_LABEL_OAUTH_BROWSER_BINDING, ab, 2) &&
-          fa_signing_keys_init_purpose(&cache, FA_KDF_LABEL_COOKIE_CACHE, ab, 2));
+    CHECK(fa_hmac_keys_init(&signing, ab, 2) && fa_hmac_keys_init(&rotated, ba, 2) &&
+          fa_hmac_keys_init(&dropped, b, 1) && fa_hmac_keys_init(&other, c, 1));
+    CHECK(fa_hmac_keys_init_purpose(&binding, FA_KDF_LABEL_OAUTH_BROWSER_BINDING, ab, 2) &&
+          fa_hmac_keys_init_purpose(&cache, FA_KDF_LABEL_COOKIE_CACHE, ab, 2));
     arena = fa_arena_create(0);
     return 0;
 }
@@ -72,7 +72,7 @@ static bool is_recent(fa_str_t s)
 }
 
 /* Verifies under keys; a refusal must leave the hash zeroed. */
-static bool verify(const fa_signing_keys_t *keys, fa_str_t s, uint8_t hash[FA_SHA256_LEN])
+static bool verify(const fa_hmac_keys_t *keys, fa_str_t s, uint8_t hash[FA_SHA256_LEN])
 {
     memset(hash, 0xa5, FA_SHA256_LEN);
     bool ok = fa_signed_token_verify(keys, s, hash);
@@ -90,7 +90,7 @@ static void check_arbitrary(const uint8_t *data, size_t size)
         memcpy(copy, data, size);
     fa_str_t s = {copy, size};
     uint8_t hash[FA_SHA256_LEN];
-    const fa_signing_keys_t *sets[] = {&signing, &rotated, &dropped, &other};
+    const fa_hmac_keys_t *sets[] = {&signing, &rotated, &dropped, &other};
     for (size_t i = 0; i < 4; i++)
         if (verify(sets[i], s, hash))
             CHECK(i < 2 && is_recent(s));
@@ -143,7 +143,7 @@ static void check_key_holder(const uint8_t *data, size_t size)
     value[FA_SIGNED_TOKEN_TOKEN_LEN] = '.';
     uint8_t mac[FA_SHA256_LEN], hash[FA_SHA256_LEN], want[FA_SHA256_LEN];
     char sig[FA_SIGNED_TOKEN_SIGNATURE_LEN + 1];
-    fa_hmac_sha256(signing.keys[0], FA_SIGNING_KEY_LEN, value, FA_SIGNED_TOKEN_TOKEN_LEN, mac);
+    fa_hmac_sha256(signing.keys[0], FA_HMAC_KEY_LEN, value, FA_SIGNED_TOKEN_TOKEN_LEN, mac);
     fa_base64url_encode(mac, sizeof(mac), sig, sizeof(sig));
     memcpy(value + FA_SIGNED_TOKEN_TOKEN_LEN + 1, sig, FA_SIGNED_TOKEN_SIGNATURE_LEN);
     bool ok = verify(&signing, (fa_str_t){value, sizeof(value)}, hash);

@@ -29,12 +29,12 @@ static char *fa_origin(void)
 
 static bool fa_signed_by(const char *value, const char *secret)
 {
-    fa_signing_keys_t keys;
+    fa_hmac_keys_t keys;
     const char *secrets[1] = {secret};
     uint8_t hash[32];
-    bool ok = fa_signing_keys_init(&keys, secrets, 1) &&
+    bool ok = fa_hmac_keys_init(&keys, secrets, 1) &&
               fa_signed_token_verify(&keys, fa_str_from(value), hash);
-    fa_signing_keys_clear(&keys);
+    fa_hmac_keys_clear(&keys);
     return ok;
 }
 

@@ -10,7 +10,7 @@
 #include "unit_test.h"
 #include "crypto/kdf.h"
 
-static fa_signing_keys_t keys, rotated;
+static fa_hmac_keys_t keys, rotated;
 
 #define SECRET_NEW "q0Yd8Xh4Vw1b2MZpT9n-Jc7R_kLs6GfEuA3yBoHiWrM"
 #define SECRET_OLD "k7Qz-9vLmP2xR4tW8yB1nC6dF3gH5jK0aS2eU7iO9pZ"
@@ -127,8 +127,8 @@ int main(void)
     };
     static const fa_unit_suite_t suite = {.name = "auth/admin_token"};
     int rc = fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
-    fa_signing_keys_clear(&keys);
-    fa_signing_keys_clear(&rotated);
+    fa_hmac_keys_clear(&keys);
+    fa_hmac_keys_clear(&rotated);
     fa_arena_destroy(arena);
     return rc;
 }

@@ -7,7 +7,7 @@
 #include "crypto/kdf.h"
 #include "unit_test.h"
 
-static fa_signing_keys_t keys;
+static fa_hmac_keys_t keys;
 static const char *const secret = "cookie-cache-secret-0123456789abcdef012";
 static const time_t t0 = 1700000000;
 
@@ -99,13 +99,13 @@ static void test_tampering_and_other_keys_refused(void)
     copy[5] = copy[5] == 'A' ? 'B' : 'A';
     CU_ASSERT_FALSE(
         fa_cookie_cache_decode(&keys, arena, fa_str_from(copy), s.token_hash, t0, 60, &out));
-    fa_signing_keys_t other;
+    fa_hmac_keys_t other;
     const char *secrets[1] = {secret};
     CU_ASSERT_TRUE_FATAL(
-        fa_signing_keys_init_purpose(&other, FA_KDF_LABEL_OAUTH_BROWSER_BINDING, secrets, 1));
+        fa_hmac_keys_init_purpose(&other, FA_KDF_LABEL_OAUTH_BROWSER_BINDING, secrets, 1));
     CU_ASSERT_FALSE(
         fa_cookie_cache_decode(&other, arena, fa_str_from(value), s.token_hash, t0, 60, &out));
-    fa_signing_keys_clear(&other);
+    fa_hmac_keys_clear(&other);
     CU_ASSERT_FALSE(
         fa_cookie_cache_decode(&keys, arena, FA_STR("garbage"), s.token_hash, t0, 60, &out));
     CU_ASSERT_FALSE(fa_cookie_cache_decode(&keys, arena, FA_STR_NULL, s.token_hash, t0, 60, &out));
@@ -133,7 +133,7 @@ int main(void)
 {
     arena = fa_arena_create(16 * 1024);
     const char *secrets[1] = {secret};
-    if (!fa_signing_keys_init_purpose(&keys, FA_KDF_LABEL_COOKIE_CACHE, secrets, 1))
+    if (!fa_hmac_keys_init_purpose(&keys, FA_KDF_LABEL_COOKIE_CACHE, secrets, 1))
         return 1;
     static const test_case_t tests[] = {
         {"round trip", test_round_trip},
@@ -146,7 +146,7 @@ int main(void)
     };
     static const fa_unit_suite_t suite = {.name = "auth/cookie_cache"};
     int rc = fa_unit_run(&suite, tests, FA_UNIT_COUNT(tests));
-    fa_signing_keys_clear(&keys);
+    fa_hmac_keys_clear(&keys);
     fa_arena_destroy(arena);
     return rc;
 }

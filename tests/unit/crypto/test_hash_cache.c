@@ -58,8 +58,8 @@ static void test_signing_keys_clear_forgets(void)
 {
     const char *secrets[] = {"q0Yd8Xh4Vw1b2MZpT9n-Jc7R_kLs6GfEuA3yBoHiWrM",
                              "k7Qz-9vLmP2xR4tW8yB1nC6dF3gH5jK0aS2eU7iO9pZ"};
-    fa_signing_keys_t keys;
-    CU_ASSERT_TRUE_FATAL(fa_signing_keys_init_purpose(&keys, "cookie-cache", secrets, 2));
+    fa_hmac_keys_t keys;
+    CU_ASSERT_TRUE_FATAL(fa_hmac_keys_init_purpose(&keys, "cookie-cache", secrets, 2));
     uint8_t k0[32], k1[32];
     memcpy(k0, keys.keys[0], 32);
     memcpy(k1, keys.keys[1], 32);
@@ -68,7 +68,7 @@ static void test_signing_keys_clear_forgets(void)
     fa_str_t value;
     CU_ASSERT_TRUE(fa_signed_value_verify(&keys, fa_str_from(signed_value), &value));
     CU_ASSERT_FALSE(cache_lacks(k0, 32)); /* the hot path did cache it */
-    fa_signing_keys_clear(&keys);
+    fa_hmac_keys_clear(&keys);
     CU_ASSERT_TRUE(cache_lacks(k0, 32));
     CU_ASSERT_TRUE(cache_lacks(k1, 32));
     fa_arena_destroy(arena);

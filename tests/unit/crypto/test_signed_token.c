@@ -10,15 +10,15 @@ static const char *const secret_new = "new-secret-0123456789abcdef0123456789";
 static const char *const secret_old = "old-secret-0123456789abcdef0123456789";
 static const char *const secret_gone = "gone-secret-0123456789abcdef012345678";
 
-static void init_keys(fa_signing_keys_t *keys, const char *a, const char *b)
+static void init_keys(fa_hmac_keys_t *keys, const char *a, const char *b)
 {
     const char *secrets[2] = {a, b};
-    CU_ASSERT_TRUE_FATAL(fa_signing_keys_init(keys, secrets, b ? 2 : 1));
+    CU_ASSERT_TRUE_FATAL(fa_hmac_keys_init(keys, secrets, b ? 2 : 1));
 }
 
 static void test_create_verify_round_trip(void)
 {
-    fa_signing_keys_t keys;
+    fa_hmac_keys_t keys;
     char *value;
     uint8_t created_hash[32], verified_hash[32], expected[32];
     init_keys(&keys, secret_new, NULL);
@@ -40,12 +40,12 @@ static void test_create_verify_round_trip(void)
     fa_hmac_sha256(key, sizeof(key), value, 43, mac);
     fa_base64url_encode(mac, sizeof(mac), sig, sizeof(sig));
     CU_ASSERT_STRING_EQUAL(value + 44, sig);
-    fa_signing_keys_clear(&keys);
+    fa_hmac_keys_clear(&keys);
 }
 
 static void test_tokens_are_unique(void)
 {
-    fa_signing_keys_t keys;
+    fa_hmac_keys_t keys;
     char *a, *b;
     uint8_t ha[32], hb[32];
     init_keys(&keys, secret_new, NULL);
@@ -53,10 +53,10 @@ static void test_tokens_are_unique(void)
     fa_signed_token_create(&keys, arena, &b, hb);
     CU_ASSERT_STRING_NOT_EQUAL(a, b);
     CU_ASSERT_NOT_EQUAL(memcmp(ha, hb, 32), 0);
-    fa_signing_keys_clear(&keys);
+    fa_hmac_keys_clear(&keys);
 }
 
-static bool verify_cstr(const fa_signing_keys_t *keys, const char *s, size_t len)
+static bool verify_cstr(const fa_hmac_keys_t *keys, const char *s, size_t len)
 {
     uint8_t hash[32];
     memset(hash, 0xff, sizeof(hash));
@@ -70,7 +70,7 @@ static bool verify_cstr(const fa_signing_keys_t *keys, const char *s, size_t len
 
 static void test_tampering_refused(void)
 {
-    fa_signing_keys_t keys;
+    fa_hmac_keys_t keys;
     char *value, copy[FA_SIGNED_TOKEN_LEN + 2];
     uint8_t hash[32];
     init_keys(&keys, secret_new, NULL);
@@ -94,12 +94,12 @@ static void test_tampering_refused(void)
     CU_ASSERT_FALSE(verify_cstr(&keys, value, 44));
     /* Unchanged, it still verifies. */
     CU_ASSERT_TRUE(verify_cstr(&keys, value, FA_SIGNED_TOKEN_LEN));
-    fa_signing_keys_clear(&keys);
+    fa_hmac_keys_clear(&keys);
 }
 
 static void test_format_refused(void)
 {
-    fa_signing_keys_t keys;
+    fa_hmac_keys_t keys;
     char *value, copy[256];
     uint8_t hash[32];
     init_keys(&keys, secret_new, NULL);
@@ -139,12 +139,12 @@ static void test_format_refused(void)
     memset(big, 'A', huge);
     memcpy(big, value, 87);
     CU_ASSERT_FALSE(verify_cstr(&keys, big, huge));
-    fa_signing_keys_clear(&keys);
+    fa_hmac_keys_clear(&keys);
 }
 
 static void test_rotation(void)
 {
-    fa_signing_keys_t old_only, rotated, dropped;
+    fa_hmac_keys_t old_only, rotated, dropped;
     char *old_value, *new_value;
     uint8_t hash[32];
     init_keys(&old_only, secret_old, NULL);
@@ -160,41 +160,41 @@ static void test_rotation(void)
     /* Once the old secret leaves the list, its tokens are dead. */
     CU_ASSERT_FALSE(verify_cstr(&dropped, old_value, 87));
     CU_ASSERT_TRUE(verify_cstr(&dropped, new_value, 87));
-    fa_signing_keys_clear(&old_only);
-    fa_signing_keys_clear(&rotated);
-    fa_signing_keys_clear(&dropped);
+    fa_hmac_keys_clear(&old_only);
+    fa_hmac_keys_clear(&rotated);
+    fa_hmac_keys_clear(&dropped);
 }
 
 static void test_keys_init_and_clear(void)
 {
-    fa_signing_keys_t keys;
+    fa_hmac_keys_t keys;
     const char *five[5] = {"a1", "a2", "a3", "a4", "a5"};
     const char *with_empty[2] = {"a1", ""};
     const char *with_null[2] = {"a1", NULL};
-    static const uint8_t zero[sizeof(fa_signing_keys_t)];
-    CU_ASSERT_FALSE(fa_signing_keys_init(&keys, five, 0));
-    CU_ASSERT_FALSE(fa_signing_keys_init(&keys, five, 5));
-    CU_ASSERT_FALSE(fa_signing_keys_init(&keys, with_empty, 2));
+    static const uint8_t zero[sizeof(fa_hmac_keys_t)];
+    CU_ASSERT_FALSE(fa_hmac_keys_init(&keys, five, 0));
+    CU_ASSERT_FALSE(fa_hmac_keys_init(&keys, five, 5));
+    CU_ASSERT_FALSE(fa_hmac_keys_init(&keys, with_empty, 2));
     CU_ASSERT_EQUAL(keys.count, 0);
-    CU_ASSERT_FALSE(fa_signing_keys_init(&keys, with_null, 2));
-    CU_ASSERT_TRUE(fa_signing_keys_init(&keys, five, 4));
+    CU_ASSERT_FALSE(fa_hmac_keys_init(&keys, with_null, 2));
+    CU_ASSERT_TRUE(fa_hmac_keys_init(&keys, five, 4));
     CU_ASSERT_EQUAL(keys.count, 4);
     CU_ASSERT_NOT_EQUAL(memcmp(keys.keys[0], keys.keys[1], 32), 0);
-    fa_signing_keys_clear(&keys);
+    fa_hmac_keys_clear(&keys);
     CU_ASSERT_EQUAL(memcmp(&keys, zero, sizeof(keys)), 0);
 }
 
 static void test_signed_value(void)
 {
     const char *secrets[2] = {secret_new, secret_old};
-    fa_signing_keys_t cache, binding, cache_old;
+    fa_hmac_keys_t cache, binding, cache_old;
     fa_str_t out;
     CU_ASSERT_TRUE_FATAL(
-        fa_signing_keys_init_purpose(&cache, FA_KDF_LABEL_COOKIE_CACHE, secrets, 2));
+        fa_hmac_keys_init_purpose(&cache, FA_KDF_LABEL_COOKIE_CACHE, secrets, 2));
     CU_ASSERT_TRUE_FATAL(
-        fa_signing_keys_init_purpose(&binding, FA_KDF_LABEL_OAUTH_BROWSER_BINDING, secrets, 2));
+        fa_hmac_keys_init_purpose(&binding, FA_KDF_LABEL_OAUTH_BROWSER_BINDING, secrets, 2));
     CU_ASSERT_TRUE_FATAL(
-        fa_signing_keys_init_purpose(&cache_old, FA_KDF_LABEL_COOKIE_CACHE, secrets + 1, 1));
+        fa_hmac_keys_init_purpose(&cache_old, FA_KDF_LABEL_COOKIE_CACHE, secrets + 1, 1));
 
     char *v = fa_signed_value_create(&cache, arena, FA_STR("uid=42.sid=7"));
     CU_ASSERT_EQUAL(strlen(v), 12 + 1 + 43);
@@ -221,7 +221,7 @@ static void test_signed_value(void)
     CU_ASSERT_EQUAL(out.len, 0);
 
     /* A session token is not a signed value of any purpose, and back. */
-    fa_signing_keys_t session;
+    fa_hmac_keys_t session;
     char *token;
     uint8_t hash[32];
     init_keys(&session, secret_new, secret_old);
@@ -230,10 +230,10 @@ static void test_signed_value(void)
     char *lookalike = fa_signed_value_create(&cache, arena, (fa_str_t){token, 43});
     CU_ASSERT_FALSE(verify_cstr(&session, lookalike, strlen(lookalike)));
 
-    fa_signing_keys_clear(&cache);
-    fa_signing_keys_clear(&binding);
-    fa_signing_keys_clear(&cache_old);
-    fa_signing_keys_clear(&session);
+    fa_hmac_keys_clear(&cache);
+    fa_hmac_keys_clear(&binding);
+    fa_hmac_keys_clear(&cache_old);
+    fa_hmac_keys_clear(&session);
 }
 
 int main(void)
