@@ -143,9 +143,8 @@ fa_status_t fa_admin_token_check(fa_db_t *db, fa_arena_t *arena, const fa_admin_
     return fa_admin_token_row_matches(r, macs) ? FA_OK : fa_admin_token_refused(err);
 }
 
-static fa_status_t fa_admin_token_insert(fa_db_t *db, fa_arena_t *arena,
-                                         const fa_hmac_keys_t *keys, char **token,
-                                         fa_error_t *err)
+static fa_status_t fa_admin_token_insert(fa_db_t *db, fa_arena_t *arena, const fa_hmac_keys_t *keys,
+                                         char **token, fa_error_t *err)
 {
     uint8_t hash[FA_SHA256_LEN];
     fa_admin_token_generate(keys, arena, token, hash);

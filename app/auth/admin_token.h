@@ -57,8 +57,7 @@ void fa_admin_token_generate(const fa_hmac_keys_t *keys, fa_arena_t *arena, char
 
 /* True when token has our exact shape (prefix, 43 base64url characters);
  * then macs holds its MAC under each key. No database access. */
-bool fa_admin_token_macs(const fa_hmac_keys_t *keys, fa_str_t token,
-                         fa_admin_token_macs_t *macs);
+bool fa_admin_token_macs(const fa_hmac_keys_t *keys, fa_str_t token, fa_admin_token_macs_t *macs);
 
 /* The bearer value of an "Authorization: Bearer fa_admin_..." header value,
  * MACed; false when it is not one. */

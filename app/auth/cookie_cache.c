@@ -26,8 +26,8 @@ static char *fa_cache_binding(fa_arena_t *arena, const uint8_t token_hash[FA_SHA
     return fa_base64url_encode_arena(arena, digest, FA_CACHE_BINDING_LEN);
 }
 
-char *fa_cookie_cache_encode(const fa_hmac_keys_t *keys, fa_arena_t *arena,
-                             const fa_session_t *s, time_t now, long max_age)
+char *fa_cookie_cache_encode(const fa_hmac_keys_t *keys, fa_arena_t *arena, const fa_session_t *s,
+                             time_t now, long max_age)
 {
     long long session_end = (long long)now + s->expires_in;
     long long until = (long long)now + max_age;

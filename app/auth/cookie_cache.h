@@ -30,8 +30,8 @@ const char *fa_cookie_cache_name(const fa_config_t *cfg);
 /* The cookie value for s (loaded from the database now), valid until
  * min(now + max_age, the session's expiry); NULL when it would not fit in a
  * signed value (an unusually long name or avatar URL: no cache then). */
-char *fa_cookie_cache_encode(const fa_hmac_keys_t *keys, fa_arena_t *arena,
-                             const fa_session_t *s, time_t now, long max_age);
+char *fa_cookie_cache_encode(const fa_hmac_keys_t *keys, fa_arena_t *arena, const fa_session_t *s,
+                             time_t now, long max_age);
 
 /* Fills out from a cache cookie when its signature holds under keys, it was
  * made for the session token whose hash is token_hash, and it has not

@@ -115,8 +115,8 @@ static json_t *fa_jws_json(fa_arena_t *arena, const uint8_t *bytes, size_t len)
 {
     if (!fa_utf8_valid((const char *)bytes, len))
         return NULL;
-    json_t *value = fa_arena_json(
-        arena, json_loadb((const char *)bytes, len, JSON_REJECT_DUPLICATES, NULL));
+    json_t *value =
+        fa_arena_json(arena, json_loadb((const char *)bytes, len, JSON_REJECT_DUPLICATES, NULL));
     return json_is_object(value) ? value : NULL;
 }
 

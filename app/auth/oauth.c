@@ -175,7 +175,7 @@ static void fa_fail_with_wait(fa_arena_t *arena, const fa_config_t *cfg, fa_oaut
 }
 
 static void fa_oauth_fail(fa_arena_t *arena, const fa_config_t *cfg, fa_oauth_result_t *out,
-                    const char *code)
+                          const char *code)
 {
     fa_fail_with_wait(arena, cfg, out, code, 0);
 }
@@ -286,8 +286,8 @@ static void fa_explain_or_replay(fa_db_t *db, fa_arena_t *arena, const fa_servic
         }
         if (completed && fa_replay_closed(db, arena, r, identifier)) {
             fa_oauth_fail(arena, cfg, out,
-                    fa_db_value(r, 0, "expired")[0] == 't' ? fa_sign_in_error_state_expired
-                                                           : fa_sign_in_error_state_used);
+                          fa_db_value(r, 0, "expired")[0] == 't' ? fa_sign_in_error_state_expired
+                                                                 : fa_sign_in_error_state_used);
             return;
         }
         if (completed) {

@@ -55,8 +55,8 @@ static const fa_db_statement_t fa_session_statements[] = {
     /* The same plus auth_time, only for the routes that judge it (token
      * issue): auth_request's check stays as lean as it was. */
     {"session_check_auth_time",
-     "SELECT " FA_SESSION_CHECK_COLUMNS ", " FA_SESSION_AUTH_TIME " " FA_SESSION_FROM
-     FA_SESSION_WHERE,
+     "SELECT " FA_SESSION_CHECK_COLUMNS ", " FA_SESSION_AUTH_TIME
+     " " FA_SESSION_FROM FA_SESSION_WHERE,
      1},
     {"session_lookup", FA_SESSION_SELECT, 1},
     {"session_lookup_locked", FA_SESSION_SELECT " FOR KEY SHARE OF s", 1},
@@ -87,8 +87,7 @@ static const fa_db_statement_t fa_session_statements[] = {
      "SELECT 1 FROM session_index i JOIN sessions s ON s.user_id = i.user_id "
      "AND s.id = i.session_id WHERE i.token_hash = $1",
      1},
-    {"session_revoke", "DELETE FROM sessions WHERE user_id = $1 AND id = $2::uuid RETURNING id",
-     2},
+    {"session_revoke", "DELETE FROM sessions WHERE user_id = $1 AND id = $2::uuid RETURNING id", 2},
     {"session_revoke_all", "DELETE FROM sessions WHERE user_id = $1", 1},
     {"session_list",
      "SELECT id, created_at, updated_at, expires_at, ip, user_agent "

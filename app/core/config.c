@@ -21,7 +21,8 @@ typedef struct {
     size_t warn_len;
 } fa_loader_t;
 
-static bool fa_config_fail(fa_loader_t *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fa_config_fail(fa_loader_t *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static bool fa_config_fail(fa_loader_t *l, const char *fmt, ...)
 {
@@ -220,9 +221,10 @@ static bool fa_load_secrets(fa_loader_t *l, fa_config_t *cfg)
 {
     const char *v = fa_get_alias(l, "FOUNDRY_AUTH_SECRET", "BETTER_AUTH_SECRET");
     if (!v)
-        return fa_config_fail(l, "FOUNDRY_AUTH_SECRET: not set (hex or base64 of at least %d random "
-                          "bytes; generate one with: openssl rand -base64 48)",
-                       FA_MIN_SECRET_LEN);
+        return fa_config_fail(l,
+                              "FOUNDRY_AUTH_SECRET: not set (hex or base64 of at least %d random "
+                              "bytes; generate one with: openssl rand -base64 48)",
+                              FA_MIN_SECRET_LEN);
     if (!fa_split_list(l, "FOUNDRY_AUTH_SECRET", v, cfg->secrets, FA_MAX_SECRETS,
                        &cfg->secret_count))
         return false;
@@ -231,11 +233,12 @@ static bool fa_load_secrets(fa_loader_t *l, fa_config_t *cfg)
     for (size_t i = 0; i < cfg->secret_count; i++) {
         size_t len;
         if (fa_secret_is_weak(cfg->secrets[i], &len))
-            return fa_config_fail(l,
-                           "FOUNDRY_AUTH_SECRET: secret %zu is too weak (decodes to %zu random "
-                           "bytes; need hex or base64 of at least %d; generate one with: "
-                           "openssl rand -base64 48)",
-                           i + 1, len, FA_MIN_SECRET_LEN);
+            return fa_config_fail(
+                l,
+                "FOUNDRY_AUTH_SECRET: secret %zu is too weak (decodes to %zu random "
+                "bytes; need hex or base64 of at least %d; generate one with: "
+                "openssl rand -base64 48)",
+                i + 1, len, FA_MIN_SECRET_LEN);
     }
     return true;
 }
@@ -298,11 +301,11 @@ static bool fa_load_url(fa_loader_t *l, fa_config_t *cfg)
     const char *v = fa_get_alias(l, "FOUNDRY_AUTH_URL", "BETTER_AUTH_URL");
     if (!v)
         return fa_config_fail(l, "FOUNDRY_AUTH_URL: not set (the public base URL, e.g. "
-                          "https://auth.example.com)");
+                                 "https://auth.example.com)");
     cfg->public_origin = fa_url_origin(v);
     if (!cfg->public_origin || strpbrk(v, "?#"))
         return fa_config_fail(l, "FOUNDRY_AUTH_URL: must be an absolute http(s) URL without query "
-                          "or fragment");
+                                 "or fragment");
     cfg->public_url = strdup(v);
     size_t n = strlen(cfg->public_url);
     while (n && cfg->public_url[n - 1] == '/')
@@ -311,7 +314,7 @@ static bool fa_load_url(fa_loader_t *l, fa_config_t *cfg)
     if (!cfg->secure_cookies) {
         if (!fa_is_loopback_origin(cfg->public_origin))
             return fa_config_fail(l, "FOUNDRY_AUTH_URL: plain http is only allowed on loopback "
-                              "(127.0.0.1, localhost) for development");
+                                     "(127.0.0.1, localhost) for development");
         fa_warn(l, "FOUNDRY_AUTH_URL is plain http: session cookies are sent without "
                    "Secure and without the __Host- prefix (development only)");
     }
@@ -332,9 +335,10 @@ static bool fa_load_origins(fa_loader_t *l, fa_config_t *cfg)
         bool exact = origin && strcmp(origin, cfg->trusted_origins[i]) == 0;
         free(origin);
         if (!exact)
-            return fa_config_fail(l, "FOUNDRY_TRUSTED_ORIGINS: entry %zu is not an origin "
-                              "(scheme://host[:port], no path)",
-                           i + 1);
+            return fa_config_fail(l,
+                                  "FOUNDRY_TRUSTED_ORIGINS: entry %zu is not an origin "
+                                  "(scheme://host[:port], no path)",
+                                  i + 1);
     }
     cfg->trusted_origins[cfg->trusted_origin_count++] = strdup(cfg->public_origin);
     return true;
@@ -356,15 +360,15 @@ static bool fa_load_base_url(fa_loader_t *l, const char *name, const char *fallb
     if (!origin || strpbrk(v ? v : fallback, "?#")) {
         free(origin);
         return fa_config_fail(l, "%s: must be an absolute http(s) URL without query or fragment",
-                       name);
+                              name);
     }
     /* Codes, client secrets and users' tokens travel to these URLs: plain
      * http only to this machine (the bundled emulator). */
     bool plain_remote = strncmp(origin, "http://", 7) == 0 && !fa_is_loopback_origin(origin);
     free(origin);
     if (plain_remote)
-        return fa_config_fail(l, "%s: must be https (plain http only on loopback, for the emulator)",
-                       name);
+        return fa_config_fail(
+            l, "%s: must be https (plain http only on loopback, for the emulator)", name);
     *out = fa_dup_or(v, fallback);
     size_t n = strlen(*out);
     while (n && (*out)[n - 1] == '/')
@@ -405,9 +409,10 @@ static bool fa_load_path(fa_loader_t *l, const char *name, const char *fallback,
     const char *v = fa_get(l, name);
     /* Redirect targets: "//host" or "/\\host" would leave the site. */
     if (v && (v[0] != '/' || v[1] == '/' || v[1] == '\\' || !fa_url_chars(v)))
-        return fa_config_fail(l, "%s: must be a path starting with a single '/', printable "
-                          "ASCII without spaces",
-                       name);
+        return fa_config_fail(l,
+                              "%s: must be a path starting with a single '/', printable "
+                              "ASCII without spaces",
+                              name);
     *out = fa_dup_or(v, fallback);
     return true;
 }
@@ -469,9 +474,9 @@ static bool fa_parse_audience(fa_loader_t *l, size_t index, char *entry, long *m
     if (!colon) {
         if (strstr(entry, key_name))
             return fa_config_fail(l,
-                           "FOUNDRY_JWT_AUDIENCES: entry %zu: write the limit as "
-                           "audience:max_auth_age=SECONDS",
-                           index + 1);
+                                  "FOUNDRY_JWT_AUDIENCES: entry %zu: write the limit as "
+                                  "audience:max_auth_age=SECONDS",
+                                  index + 1);
         return true;
     }
     const char *key = fa_skip_blanks(colon + 1), *p = key;
@@ -479,24 +484,24 @@ static bool fa_parse_audience(fa_loader_t *l, size_t index, char *entry, long *m
         p++;
     if ((size_t)(p - key) != sizeof(key_name) - 1 || strncmp(key, key_name, (size_t)(p - key)) != 0)
         return fa_config_fail(l,
-                       "FOUNDRY_JWT_AUDIENCES: entry %zu: unknown option (the only one is "
-                       "max_auth_age=SECONDS)",
-                       index + 1);
+                              "FOUNDRY_JWT_AUDIENCES: entry %zu: unknown option (the only one is "
+                              "max_auth_age=SECONDS)",
+                              index + 1);
     const char *value = fa_skip_blanks(fa_skip_blanks(p) + 1);
     char *end;
     errno = 0;
     long n = (*value >= '0' && *value <= '9') ? strtol(value, &end, 10) : -1;
     if (n < 1 || n > FA_MAX_AUTH_AGE_LIMIT || errno || *fa_skip_blanks(end))
         return fa_config_fail(l,
-                       "FOUNDRY_JWT_AUDIENCES: entry %zu: max_auth_age must be an integer "
-                       "between 1 and %ld (seconds)",
-                       index + 1, FA_MAX_AUTH_AGE_LIMIT);
+                              "FOUNDRY_JWT_AUDIENCES: entry %zu: max_auth_age must be an integer "
+                              "between 1 and %ld (seconds)",
+                              index + 1, FA_MAX_AUTH_AGE_LIMIT);
     while (colon > entry && (colon[-1] == ' ' || colon[-1] == '\t'))
         colon--;
     *colon = '\0';
     if (!*entry)
-        return fa_config_fail(l, "FOUNDRY_JWT_AUDIENCES: entry %zu: no audience before max_auth_age",
-                       index + 1);
+        return fa_config_fail(
+            l, "FOUNDRY_JWT_AUDIENCES: entry %zu: no audience before max_auth_age", index + 1);
     *max_auth_age = n;
     return true;
 }
@@ -529,8 +534,9 @@ static bool fa_load_process(fa_loader_t *l, fa_config_t *cfg)
         return false;
     const char *socket = fa_get(l, "FOUNDRY_AUTH_SOCKET");
     if (socket && strcmp(socket, "-") != 0 && strcmp(socket, "systemd") != 0 && socket[0] != '/')
-        return fa_config_fail(l, "FOUNDRY_AUTH_SOCKET: must be an absolute path, '-' (inherit fd 0) "
-                          "or 'systemd' (socket activation)");
+        return fa_config_fail(l,
+                              "FOUNDRY_AUTH_SOCKET: must be an absolute path, '-' (inherit fd 0) "
+                              "or 'systemd' (socket activation)");
     cfg->socket_path = fa_dup_or(socket, "/run/foundry-auth/fcgi.sock");
     cfg->socket_group = fa_dup_or(fa_get(l, "FOUNDRY_AUTH_SOCKET_GROUP"), NULL);
     cfg->run_as_user = fa_dup_or(fa_get(l, "FOUNDRY_AUTH_USER"), "nobody");

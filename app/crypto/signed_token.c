@@ -30,7 +30,7 @@ void fa_hmac_keys_clear(fa_hmac_keys_t *keys)
 }
 
 bool fa_hmac_keys_init_purpose(fa_hmac_keys_t *keys, const char *purpose,
-                                  const char *const *secrets, size_t n)
+                               const char *const *secrets, size_t n)
 {
     size_t plen = purpose ? strlen(purpose) : 0;
     if (plen == 0 || plen > FA_HMAC_PURPOSE_MAX)
@@ -140,8 +140,7 @@ char *fa_signed_value_create(const fa_hmac_keys_t *keys, fa_arena_t *arena, fa_s
     return out;
 }
 
-bool fa_signed_value_verify(const fa_hmac_keys_t *keys, fa_str_t client_value,
-                            fa_str_t *value_out)
+bool fa_signed_value_verify(const fa_hmac_keys_t *keys, fa_str_t client_value, fa_str_t *value_out)
 {
     *value_out = FA_STR_NULL;
     if (fa_keys_are_session(keys))

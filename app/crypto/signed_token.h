@@ -56,7 +56,7 @@ bool fa_hmac_keys_init(fa_hmac_keys_t *keys, const char *const *secrets, size_t 
 /* Same for another purpose (an FA_KDF_LABEL_* constant other than the session
  * one); aborts if purpose is empty or longer than FA_HMAC_PURPOSE_MAX. */
 bool fa_hmac_keys_init_purpose(fa_hmac_keys_t *keys, const char *purpose,
-                                  const char *const *secrets, size_t n);
+                               const char *const *secrets, size_t n);
 
 /* Wipes the key material (OPENSSL_cleanse) and empties the set. */
 void fa_hmac_keys_clear(fa_hmac_keys_t *keys);
@@ -83,7 +83,6 @@ char *fa_signed_value_create(const fa_hmac_keys_t *keys, fa_arena_t *arena, fa_s
 /* Verifies `value.signature` (the signature is the last 43 characters and
  * the character before them is '.'); on success *value_out points at the
  * value inside client_value. Returns false, with *value_out = FA_STR_NULL, otherwise. */
-bool fa_signed_value_verify(const fa_hmac_keys_t *keys, fa_str_t client_value,
-                            fa_str_t *value_out);
+bool fa_signed_value_verify(const fa_hmac_keys_t *keys, fa_str_t client_value, fa_str_t *value_out);
 
 #endif

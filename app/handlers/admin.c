@@ -110,7 +110,9 @@ static fa_status_t fa_admin_write(fa_ctx_t *ctx, fa_handler_fn action, fa_error_
     if (fa_admin_bearer(ctx, &macs, err) != FA_OK)
         return err->status;
     fa_admin_action_t write = {action};
-    fa_tx_t tx = {.guard = fa_admin_hold_token, .guard_data = &macs, .write = fa_admin_action,
+    fa_tx_t tx = {.guard = fa_admin_hold_token,
+                  .guard_data = &macs,
+                  .write = fa_admin_action,
                   .write_data = &write};
     if (fa_transaction_run(ctx, &tx, err) != FA_OK)
         return tx.guard_failed ? fa_admin_failed(ctx, err) : err->status;
@@ -267,8 +269,8 @@ static fa_status_t fa_role_label(fa_ctx_t *ctx, fa_error_t *err)
     if (fa_admin_role_label_set(ctx->db, ctx->arena, user_id, text, "admin", fa_admin_ip(ctx),
                                 err) != FA_OK)
         return err->status;
-    fa_reply_json(ctx, json_pack("{s:s,s:s?}", "id", fa_arena_i64(ctx->arena, user_id), "roleLabel",
-                                 text));
+    fa_reply_json(
+        ctx, json_pack("{s:s,s:s?}", "id", fa_arena_i64(ctx->arena, user_id), "roleLabel", text));
     return FA_OK;
 }
 

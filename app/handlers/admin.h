@@ -6,11 +6,17 @@
 
 #include "handlers/context.h"
 
-fa_status_t fa_handle_admin_token_rotate(fa_ctx_t *ctx, fa_error_t *err);        /* POST /v1/admin/token/rotate */
-fa_status_t fa_handle_admin_users_search(fa_ctx_t *ctx, fa_error_t *err);        /* GET /v1/admin/users?query= */
-fa_status_t fa_handle_admin_sessions_list(fa_ctx_t *ctx, fa_error_t *err);       /* GET .../users/{id}/sessions */
-fa_status_t fa_handle_admin_session_revoke(fa_ctx_t *ctx, fa_error_t *err);      /* DELETE .../sessions/{sid} */
-fa_status_t fa_handle_admin_sessions_revoke_all(fa_ctx_t *ctx, fa_error_t *err); /* DELETE .../sessions */
-fa_status_t fa_handle_admin_role_label(fa_ctx_t *ctx, fa_error_t *err);          /* PUT .../users/{id}/role-label */
+fa_status_t fa_handle_admin_token_rotate(fa_ctx_t *ctx,
+                                         fa_error_t *err); /* POST /v1/admin/token/rotate */
+fa_status_t fa_handle_admin_users_search(fa_ctx_t *ctx,
+                                         fa_error_t *err); /* GET /v1/admin/users?query= */
+fa_status_t fa_handle_admin_sessions_list(fa_ctx_t *ctx,
+                                          fa_error_t *err); /* GET .../users/{id}/sessions */
+fa_status_t fa_handle_admin_session_revoke(fa_ctx_t *ctx,
+                                           fa_error_t *err); /* DELETE .../sessions/{sid} */
+fa_status_t fa_handle_admin_sessions_revoke_all(fa_ctx_t *ctx,
+                                                fa_error_t *err); /* DELETE .../sessions */
+fa_status_t fa_handle_admin_role_label(fa_ctx_t *ctx,
+                                       fa_error_t *err); /* PUT .../users/{id}/role-label */
 
 #endif

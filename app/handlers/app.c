@@ -66,7 +66,8 @@ fa_status_t fa_handle_org_select(fa_ctx_t *ctx, fa_error_t *err)
     if (!fa_json_id(json_object_get(body, "organizationId"), &org))
         return fa_error_set(err, FA_ERR_BAD_REQUEST, "invalid_organization_id",
                             "organizationId must be a numeric id", NULL);
-    json_t *detail = fa_arena_json(ctx->arena, json_pack("{s:I}", "organizationId", (json_int_t)org));
+    json_t *detail =
+        fa_arena_json(ctx->arena, json_pack("{s:I}", "organizationId", (json_int_t)org));
     if (fa_selection_set(ctx->db, ctx->arena, s->user_id, s->id, org, err) != FA_OK ||
         fa_audit_record(ctx->db, ctx->arena, "org_selected", s->user_id, s->id, s->login, NULL,
                         detail, err) != FA_OK)
@@ -90,7 +91,8 @@ static fa_status_t fa_onboarding_answer(fa_ctx_t *ctx, const char *event, const 
                                         fa_error_t *err)
 {
     fa_session_t *s = fa_authn_session(ctx);
-    json_t *detail = fa_arena_json(ctx->arena, json_pack("{s:s}", "repo", ctx->config->starter_repo));
+    json_t *detail =
+        fa_arena_json(ctx->arena, json_pack("{s:s}", "repo", ctx->config->starter_repo));
     if (fa_audit_record(ctx->db, ctx->arena, event, s->user_id, s->id, s->login, NULL, detail,
                         err) != FA_OK)
         return err->status;

@@ -73,8 +73,9 @@ fa_status_t fa_handle_github_start(fa_ctx_t *ctx, fa_error_t *err)
     if (fa_oauth_start(ctx->db, ctx->arena, fa_services(ctx), fa_single_query(ctx, "returnTo"),
                        binding, &started, err) != FA_OK) {
         fa_redirect_sign_in_error(ctx,
-                                  started.retry_after > 0 ? fa_sign_in_error_github_rate_limited
-                                                          : fa_sign_in_error_for_status(err->status),
+                                  started.retry_after > 0
+                                      ? fa_sign_in_error_github_rate_limited
+                                      : fa_sign_in_error_for_status(err->status),
                                   started.retry_after);
         return FA_OK;
     }

@@ -175,8 +175,8 @@ static fa_status_t fa_lock_session(fa_ctx_t *ctx, void *hash, fa_error_t *err)
 static fa_status_t fa_run_mutation(fa_ctx_t *ctx, const uint8_t *hash, fa_tx_step_fn write,
                                    void *data, fa_error_t *err)
 {
-    fa_tx_t tx = {.guard = fa_lock_session, .guard_data = (void *)hash, .write = write,
-                  .write_data = data};
+    fa_tx_t tx = {
+        .guard = fa_lock_session, .guard_data = (void *)hash, .write = write, .write_data = data};
     fa_status_t st = fa_transaction_run(ctx, &tx, err);
     if (st == FA_ERR_UNAUTHORIZED && tx.guard_failed)
         return fa_deny_session(ctx, hash, err);
@@ -276,8 +276,7 @@ fa_status_t fa_authn_invoke(fa_ctx_t *ctx, fa_error_t *err)
     bool required = flags & (FA_ROUTE_SESSION | FA_ROUTE_MUTATION);
     if (cred.kind == FA_CRED_INVALID || (cred.kind == FA_CRED_NONE && required)) {
         if (required)
-            return fa_deny(ctx, cred.kind == FA_CRED_NONE ? FA_DENY_NOTHING : FA_DENY_INVALID,
-                           err);
+            return fa_deny(ctx, cred.kind == FA_CRED_NONE ? FA_DENY_NOTHING : FA_DENY_INVALID, err);
         cred.kind = FA_CRED_NONE; /* optional: a bad cookie reads as signed out */
     }
     if (flags & FA_ROUTE_MUTATION)

@@ -41,8 +41,8 @@ struct fa_ctx {
     fa_response_t *res;
     const fa_route_t *route;
     const char *request_id;
-    int64_t user_id; /* set once a session is known, for the request log */
-    void *session;   /* the authenticated session (auth module), or NULL */
+    int64_t user_id;      /* set once a session is known, for the request log */
+    void *session;        /* the authenticated session (auth module), or NULL */
     json_t *error_fields; /* extra members of an error body (handlers/reply.h) */
 };
 

@@ -41,8 +41,7 @@ static const char *fa_body_string(json_t *body, const char *key, size_t max, boo
 
 /* 401 with where to sign in again: the JSON error plus signInUrl, and the
  * RFC 9470 step-up challenge for clients that read WWW-Authenticate. */
-static fa_status_t fa_reauthentication(fa_ctx_t *ctx, const fa_error_t *err,
-                                       const char *return_to)
+static fa_status_t fa_reauthentication(fa_ctx_t *ctx, const fa_error_t *err, const char *return_to)
 {
     const char *url = fa_oauth_start_url(ctx->config, ctx->arena, fa_str_from(return_to));
     fa_reply_error_field(ctx, "signInUrl", json_string(url));

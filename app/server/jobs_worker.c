@@ -115,7 +115,8 @@ static void fa_housekeeping(fa_jobs_loop_t *l)
     if (now >= l->next_recover) {
         long recovered = 0;
         fa_error_t err;
-        if (fa_jobs_recover(&l->env, cfg->jobs_lease_seconds, &recovered, &err) == FA_OK && recovered)
+        if (fa_jobs_recover(&l->env, cfg->jobs_lease_seconds, &recovered, &err) == FA_OK &&
+            recovered)
             fa_log_warn("jobs", "took over %ld job(s) whose worker stopped", recovered);
         l->next_recover = now + fa_recover_period_ms(cfg) / 1000.0;
         fa_arena_reset(l->env.arena);
@@ -197,8 +198,8 @@ int fa_jobs_main(const fa_config_t *cfg, int argc, char **argv)
     fa_log_info("jobs",
                 "job worker %s started (poll %ld ms, gc every %ld s, backoff base %ld ms, "
                 "lease %ld s)",
-                l.env.worker_id, cfg->jobs_poll_ms, cfg->jobs_gc_seconds,
-                cfg->jobs_backoff_base_ms, cfg->jobs_lease_seconds);
+                l.env.worker_id, cfg->jobs_poll_ms, cfg->jobs_gc_seconds, cfg->jobs_backoff_base_ms,
+                cfg->jobs_lease_seconds);
     while (!fa_stop_requested()) {
         if (!fa_listen(&l)) {
             fa_wait(&l, FA_JOBS_DOWN_WAIT_MS);

@@ -66,14 +66,14 @@ static fa_status_t fa_precheck(const fa_request_t *req, fa_error_t *err)
 }
 
 static fa_status_t fa_route_request(fa_ctx_t *ctx, fa_body_reader_fn read_body, void *reader,
-                                   fa_error_t *err)
+                                    fa_error_t *err)
 {
     fa_request_t *req = ctx->req;
     char allow[128];
     const fa_route_t *route = NULL;
-    fa_route_result_t m = fa_router_match(fa_routes, fa_route_count, req->method, req->path,
-                                          ctx->arena, &route, &req->route_params, allow,
-                                          sizeof(allow));
+    fa_route_result_t m =
+        fa_router_match(fa_routes, fa_route_count, req->method, req->path, ctx->arena, &route,
+                        &req->route_params, allow, sizeof(allow));
     if (m == FA_ROUTE_NOT_FOUND)
         return fa_error_set(err, FA_ERR_NOT_FOUND, "not_found", "no such endpoint", NULL);
     if (m == FA_ROUTE_METHOD_NOT_ALLOWED) {
@@ -96,8 +96,8 @@ void fa_worker_dispatch(fa_worker_t *w, char *const *params, fa_body_reader_fn r
     fa_request_t *req = fa_arena_calloc(arena, 1, sizeof(*req));
     fa_response_t *res = fa_arena_calloc(arena, 1, sizeof(*res));
     fa_response_init(res, arena);
-    fa_ctx_t ctx = {.worker = w, .config = w->config, .db = w->db, .arena = arena,
-                    .req = req, .res = res};
+    fa_ctx_t ctx = {
+        .worker = w, .config = w->config, .db = w->db, .arena = arena, .req = req, .res = res};
 
     fa_error_t err;
     fa_status_t st = fa_request_parse_params(req, arena, params, &err);

@@ -19,10 +19,10 @@ fa_services_t *fa_services_create(const fa_config_t *cfg)
     fa_keyring_init(&s->binding_ring, FA_KDF_LABEL_OAUTH_BROWSER_BINDING, secrets,
                     cfg->secret_count);
     if (!fa_hmac_keys_init_purpose(&s->cache_keys, FA_KDF_LABEL_COOKIE_CACHE, secrets,
-                                      cfg->secret_count))
+                                   cfg->secret_count))
         abort();
     if (!fa_hmac_keys_init_purpose(&s->admin_keys, FA_KDF_LABEL_ADMIN_TOKEN, secrets,
-                                      cfg->secret_count))
+                                   cfg->secret_count))
         abort();
     fa_github_config_t gh = {
         .oauth_url = cfg->github_oauth_url,

@@ -13,8 +13,8 @@
 typedef struct {
     const fa_config_t *config;
     fa_hmac_keys_t session_keys; /* signs session tokens */
-    fa_keyring_t token_ring;        /* GitHub tokens, PKCE verifiers at rest */
-    fa_keyring_t binding_ring;      /* base of per-browser keys (duplicate callbacks) */
+    fa_keyring_t token_ring;     /* GitHub tokens, PKCE verifiers at rest */
+    fa_keyring_t binding_ring;   /* base of per-browser keys (duplicate callbacks) */
     fa_github_t *github;
     fa_hmac_keys_t cache_keys; /* signs the optional session cookie cache */
     fa_hmac_keys_t admin_keys; /* MACs admin tokens (auth/admin_token.h) */

@@ -12,7 +12,11 @@
 
 /* One line per area: tests/integration/test_<area>.c defines
  * void fa_register_<area>_suite(void). */
-#define FA_SUITES X(foundation) X(auth) X(sessions) X(revocation) X(snapshot) X(jobs) X(tokens) X(reauth) X(admin) X(secrets) X(protect) X(faults) X(hostile) X(hostile_github) X(limits) X(logaudit) X(hardening) X(transaction)
+#define FA_SUITES                                                                                  \
+    X(foundation)                                                                                  \
+    X(auth) X(sessions) X(revocation) X(snapshot) X(jobs) X(tokens) X(reauth) X(admin) X(secrets)  \
+        X(protect) X(faults) X(hostile) X(hostile_github) X(limits) X(logaudit) X(hardening)       \
+            X(transaction)
 
 #define X(area) void fa_register_##area##_suite(void);
 FA_SUITES

@@ -28,7 +28,8 @@ typedef struct {
 
 static void fa_probe_open(fa_probe_t *p)
 {
-    FA_CHECK_FATAL(fa_sql_exec(fa_probe_create, NULL) && fa_sql_exec("DELETE FROM fa_tx_probe", NULL),
+    FA_CHECK_FATAL(fa_sql_exec(fa_probe_create, NULL) &&
+                       fa_sql_exec("DELETE FROM fa_tx_probe", NULL),
                    "probe table");
     p->db = fa_db_create(fa_env("FA_TEST_DATABASE_URL"));
     p->arena = fa_arena_create(4096);
@@ -99,8 +100,8 @@ static fa_status_t fa_probe_write(fa_ctx_t *ctx, void *data, fa_error_t *err)
     return FA_OK;
 }
 
-static fa_status_t fa_probe_run(fa_probe_t *p, fa_tx_step_fn guard, fa_write_end_t end,
-                                fa_tx_t *tx, fa_error_t *err)
+static fa_status_t fa_probe_run(fa_probe_t *p, fa_tx_step_fn guard, fa_write_end_t end, fa_tx_t *tx,
+                                fa_error_t *err)
 {
     fa_writes_run = 0;
     *tx = (fa_tx_t){.guard = guard, .write = fa_probe_write, .write_data = &end};
@@ -115,7 +116,8 @@ static void test_commits_when_write_succeeds(void)
     fa_error_t err;
     fa_status_t st = fa_probe_run(&p, fa_guard_ok, FA_WRITE_OK, &tx, &err);
     FA_CHECK(st == FA_OK, "a write that succeeded: status %d, expected FA_OK", st);
-    FA_CHECK(fa_probe_rows() == 1, "a write that succeeded: %lld rows, expected 1", fa_probe_rows());
+    FA_CHECK(fa_probe_rows() == 1, "a write that succeeded: %lld rows, expected 1",
+             fa_probe_rows());
     FA_CHECK(p.res.status == 201 && fa_response_get_header(&p.res, "X-Probe"),
              "a write that succeeded keeps its answer (status %d)", p.res.status);
     fa_probe_close(&p);
@@ -158,8 +160,9 @@ static void test_rolls_back_an_unsendable_answer(void)
     fa_tx_t tx;
     fa_error_t err;
     fa_status_t st = fa_probe_run(&p, fa_guard_ok, FA_WRITE_BROKEN, &tx, &err);
-    FA_CHECK(st == FA_ERR_INTERNAL, "a write whose answer cannot be sent: status %d, expected "
-                                    "FA_ERR_INTERNAL",
+    FA_CHECK(st == FA_ERR_INTERNAL,
+             "a write whose answer cannot be sent: status %d, expected "
+             "FA_ERR_INTERNAL",
              st);
     FA_CHECK(fa_probe_rows() == 0, "an unsendable answer left %lld rows", fa_probe_rows());
     fa_probe_close(&p);

@@ -189,8 +189,7 @@ static void test_signed_value(void)
     const char *secrets[2] = {secret_new, secret_old};
     fa_hmac_keys_t cache, binding, cache_old;
     fa_str_t out;
-    CU_ASSERT_TRUE_FATAL(
-        fa_hmac_keys_init_purpose(&cache, FA_KDF_LABEL_COOKIE_CACHE, secrets, 2));
+    CU_ASSERT_TRUE_FATAL(fa_hmac_keys_init_purpose(&cache, FA_KDF_LABEL_COOKIE_CACHE, secrets, 2));
     CU_ASSERT_TRUE_FATAL(
         fa_hmac_keys_init_purpose(&binding, FA_KDF_LABEL_OAUTH_BROWSER_BINDING, secrets, 2));
     CU_ASSERT_TRUE_FATAL(

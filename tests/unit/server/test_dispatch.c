@@ -501,7 +501,7 @@ static int suite_init(void)
         return -1;
     fa_metrics_bind_slot(0);
     fa_log_init(FA_LOG_ERROR, "serve"); /* request lines only where a test reads them */
-    if (!fa_statements_register_all()) /* as main.c does before the master forks */
+    if (!fa_statements_register_all())  /* as main.c does before the master forks */
         return -1;
     fa_worker_open(&worker, &cfg, 0);
     return 0;
