@@ -260,6 +260,44 @@ static fa_status_t fa_auth_github_limited(fa_ctx_t *ctx, fa_error_t *err, long w
     return err->status;
 }
 
+/* The GitHub user behind a raw token, with the primary email when the
+ * profile hides it; nothing is asked of GitHub while it limits us. */
+static fa_status_t fa_dev_github_user(fa_ctx_t *ctx, const char *token, fa_github_user_t *user,
+                                      bool *verified, fa_error_t *err)
+{
+    const fa_services_t *services = fa_services(ctx);
+    long wait;
+    if (fa_github_limit_check(ctx->db, ctx->arena, &wait, err) != FA_OK)
+        return err->status;
+    if (wait > 0) { /* issue 12 */
+        fa_github_limit_refuse(ctx->arena, wait, err);
+        return fa_auth_github_limited(ctx, err, wait);
+    }
+    if (fa_github_get_user(services->github, ctx->arena, token, user, err) != FA_OK) {
+        /* A refused answer writes nothing; the detail names the field. */
+        fa_log_warn("auth", "dev bootstrap: reading the GitHub user failed: %s (%s)", err->code,
+                    err->detail ? err->detail : "");
+        fa_github_limit_note(ctx->db, ctx->arena, services->github, err);
+        if (fa_github_limit_is(err))
+            return fa_auth_github_limited(ctx, err, fa_github_retry_after(services->github));
+        if (fa_error_is(err, fa_github_err_unauthorized))
+            return fa_error_set(err, FA_ERR_UNAUTHORIZED, "invalid_github_token",
+                                "GitHub did not accept this token", NULL);
+        return err->status;
+    }
+    *verified = false;
+    if (!user->email) {
+        char *email = NULL;
+        fa_error_t email_err;
+        if (fa_github_primary_email(services->github, ctx->arena, token, &email, verified,
+                                    &email_err) == FA_OK)
+            user->email = email;
+        else
+            fa_github_limit_note(ctx->db, ctx->arena, services->github, &email_err);
+    }
+    return FA_OK;
+}
+
 /* Dev mode only: a session from a raw GitHub token, for local tools. */
 fa_status_t fa_handle_dev_bootstrap(fa_ctx_t *ctx, fa_error_t *err)
 {
@@ -272,44 +310,17 @@ fa_status_t fa_handle_dev_bootstrap(fa_ctx_t *ctx, fa_error_t *err)
     if (!token || !*token || strlen(token) > 255)
         return fa_error_set(err, FA_ERR_UNPROCESSABLE, "invalid_github_token",
                             "githubToken must be a GitHub access token", NULL);
-    const fa_services_t *services = fa_services(ctx);
     fa_github_user_t user;
-    long wait;
-    if (fa_github_limit_check(ctx->db, ctx->arena, &wait, err) != FA_OK)
+    bool verified;
+    if (fa_dev_github_user(ctx, token, &user, &verified, err) != FA_OK)
         return err->status;
-    if (wait > 0) { /* issue 12: no call to GitHub while it limits us */
-        fa_github_limit_refuse(ctx->arena, wait, err);
-        return fa_auth_github_limited(ctx, err, wait);
-    }
-    if (fa_github_get_user(services->github, ctx->arena, token, &user, err) != FA_OK) {
-        /* A refused answer writes nothing; the detail names the field. */
-        fa_log_warn("auth", "dev bootstrap: reading the GitHub user failed: %s (%s)", err->code,
-                    err->detail ? err->detail : "");
-        fa_github_limit_note(ctx->db, ctx->arena, services->github, err);
-        if (fa_github_limit_is(err))
-            return fa_auth_github_limited(ctx, err, fa_github_retry_after(services->github));
-        if (fa_error_is(err, fa_github_err_unauthorized))
-            return fa_error_set(err, FA_ERR_UNAUTHORIZED, "invalid_github_token",
-                                "GitHub did not accept this token", NULL);
-        return err->status;
-    }
-    bool verified = false;
-    if (!user.email) {
-        char *email = NULL;
-        fa_error_t email_err;
-        if (fa_github_primary_email(services->github, ctx->arena, token, &email, &verified,
-                                    &email_err) == FA_OK)
-            user.email = email;
-        else
-            fa_github_limit_note(ctx->db, ctx->arena, services->github, &email_err);
-    }
     fa_signin_t signin = {.user = &user, .email_verified = verified, .access_token = token,
                           .ip = fa_client_ip(ctx), .user_agent = fa_user_agent(ctx),
                           .method = "dev_bootstrap"};
     char *client_value;
     fa_session_t session;
-    if (fa_signin_commit(ctx->db, ctx->arena, services, &signin, &client_value, &session, err) !=
-        FA_OK)
+    if (fa_signin_commit(ctx->db, ctx->arena, fa_services(ctx), &signin, &client_value, &session,
+                         err) != FA_OK)
         return err->status;
     session.login = user.login;
     session.name = user.name;

@@ -61,16 +61,20 @@ static const char *fa_starter_repo_json(fa_arena_t *arena, const PGresult *r)
     return fa_buf_cstr(&b);
 }
 
+/* statement updates the user's row unless it may not (skip after a star):
+ * no row back is then `refused`, and a missing profile otherwise. */
 static fa_status_t fa_record(fa_db_t *db, fa_arena_t *arena, const fa_db_use_t *statement,
-                             const char *repo, int64_t user_id, const char **json, fa_error_t *err)
+                             const fa_error_t *refused, const char *repo, int64_t user_id,
+                             const char **json, fa_error_t *err)
 {
     const char *values[2] = {fa_arena_i64(arena, user_id), repo};
     PGresult *r = (fa_db_exec_binary)(db, arena, statement, 2, values, NULL, NULL, err);
     if (!r)
         return err->status;
-    if (PQntuples(r) != 1 && strcmp(statement->name, "onboarding_skip") == 0)
-        return fa_error_set(err, FA_ERR_CONFLICT, "starter_repo_already_starred",
-                            "the starter repository is already starred", NULL);
+    if (PQntuples(r) != 1 && refused) {
+        *err = *refused;
+        return err->status;
+    }
     if (PQntuples(r) != 1)
         return fa_error_set(err, FA_ERR_NOT_FOUND, "profile_not_found", "no such profile", NULL);
     *json = fa_starter_repo_json(arena, r);
@@ -121,8 +125,8 @@ fa_status_t fa_onboarding_record_star(fa_db_t *db, fa_arena_t *arena, const fa_c
 {
     if (!cfg->starter_repo)
         return fa_not_configured(err);
-    return fa_record(db, arena, FA_DB_STATEMENT("onboarding_star"), cfg->starter_repo, user_id,
-                     json, err);
+    return fa_record(db, arena, FA_DB_STATEMENT("onboarding_star"), NULL, cfg->starter_repo,
+                     user_id, json, err);
 }
 
 fa_status_t fa_onboarding_skip(fa_db_t *db, fa_arena_t *arena, const fa_config_t *cfg,
@@ -130,6 +134,8 @@ fa_status_t fa_onboarding_skip(fa_db_t *db, fa_arena_t *arena, const fa_config_t
 {
     if (!cfg->starter_repo)
         return fa_not_configured(err);
-    return fa_record(db, arena, FA_DB_STATEMENT("onboarding_skip"), cfg->starter_repo, user_id,
-                     json, err);
+    static const fa_error_t starred = {FA_ERR_CONFLICT, "starter_repo_already_starred",
+                                       "the starter repository is already starred", NULL};
+    return fa_record(db, arena, FA_DB_STATEMENT("onboarding_skip"), &starred, cfg->starter_repo,
+                     user_id, json, err);
 }
