@@ -17,11 +17,6 @@
 #include "handlers/reply.h"
 #include "handlers/transaction.h"
 
-static const char *fa_admin_ip(const fa_ctx_t *ctx)
-{
-    return ctx->req->remote_addr.ptr ? fa_str_dup(ctx->arena, ctx->req->remote_addr) : NULL;
-}
-
 /* RFC 6750 section 3.1: error="invalid_token" when a credential was sent
  * and refused, no error code when none was. */
 static fa_status_t fa_admin_unauthorized(fa_ctx_t *ctx, bool sent, fa_error_t *err)
@@ -38,7 +33,7 @@ static fa_status_t fa_admin_unauthorized(fa_ctx_t *ctx, bool sent, fa_error_t *e
  * address (issue 12). */
 static fa_status_t fa_admin_refuse(fa_ctx_t *ctx, fa_error_t *err)
 {
-    fa_admin_throttle_fail(ctx->db, ctx->arena, fa_admin_ip(ctx));
+    fa_admin_throttle_fail(ctx->db, ctx->arena, fa_ctx_client_ip(ctx));
     return fa_admin_unauthorized(ctx, true, err);
 }
 
@@ -53,7 +48,7 @@ static fa_status_t fa_admin_failed(fa_ctx_t *ctx, fa_error_t *err)
 static fa_status_t fa_admin_throttle(fa_ctx_t *ctx, fa_error_t *err)
 {
     long wait;
-    if (fa_admin_throttle_check(ctx->db, ctx->arena, fa_admin_ip(ctx), &wait, err) != FA_OK)
+    if (fa_admin_throttle_check(ctx->db, ctx->arena, fa_ctx_client_ip(ctx), &wait, err) != FA_OK)
         return err->status;
     if (wait == 0)
         return FA_OK;
@@ -137,7 +132,7 @@ fa_status_t fa_handle_admin_token_rotate(fa_ctx_t *ctx, fa_error_t *err)
     char *token;
     /* Invariant 7: returns after COMMIT; the old token is dead by then. */
     if (fa_admin_token_rotate(ctx->db, ctx->arena, &ctx->worker->services->admin_keys, &macs,
-                              "admin", fa_admin_ip(ctx), &token, err) != FA_OK)
+                              "admin", fa_ctx_client_ip(ctx), &token, err) != FA_OK)
         return fa_admin_failed(ctx, err);
     fa_reply_json(ctx, json_pack("{s:s,s:s}", "token", token, "tokenType", "Bearer"));
     return FA_OK;
@@ -223,7 +218,7 @@ static fa_status_t fa_sessions_revoke(fa_ctx_t *ctx, const char *session_id, fa_
         return err->status;
     long count = 0;
     if (fa_admin_sessions_revoke(ctx->db, ctx->arena, user_id, session_id, "admin",
-                                 fa_admin_ip(ctx), &count, err) != FA_OK)
+                                 fa_ctx_client_ip(ctx), &count, err) != FA_OK)
         return err->status;
     fa_reply_json(ctx, json_pack("{s:I}", "revoked", (json_int_t)count));
     return FA_OK;
@@ -266,7 +261,7 @@ static fa_status_t fa_role_label(fa_ctx_t *ctx, fa_error_t *err)
     if (text && strlen(text) != json_string_length(label))
         return fa_error_set(err, FA_ERR_BAD_REQUEST, "invalid_role_label",
                             "roleLabel must not contain NUL", NULL);
-    if (fa_admin_role_label_set(ctx->db, ctx->arena, user_id, text, "admin", fa_admin_ip(ctx),
+    if (fa_admin_role_label_set(ctx->db, ctx->arena, user_id, text, "admin", fa_ctx_client_ip(ctx),
                                 err) != FA_OK)
         return err->status;
     fa_reply_json(

@@ -34,11 +34,6 @@ static fa_str_t fa_single_cookie(const fa_ctx_t *ctx, const char *name)
                                                         : FA_STR_NULL;
 }
 
-static const char *fa_client_ip(const fa_ctx_t *ctx)
-{
-    return ctx->req->remote_addr.ptr ? fa_str_dup(ctx->arena, ctx->req->remote_addr) : NULL;
-}
-
 static const char *fa_user_agent(const fa_ctx_t *ctx)
 {
     fa_str_t ua = fa_request_header(ctx->req, "user-agent");
@@ -105,7 +100,7 @@ fa_status_t fa_handle_github_callback(fa_ctx_t *ctx, fa_error_t *err)
         .state = fa_single_query(ctx, "state"),
         .error = fa_single_query(ctx, "error"),
         .binding = fa_single_cookie(ctx, fa_oauth_binding_cookie_name(ctx->config)),
-        .ip = fa_client_ip(ctx),
+        .ip = fa_ctx_client_ip(ctx),
         .user_agent = fa_user_agent(ctx),
     };
     fa_oauth_result_t out;
@@ -184,7 +179,7 @@ static fa_status_t fa_audit(fa_ctx_t *ctx, const char *event, const char *sessio
 {
     fa_session_t *s = fa_authn_session(ctx);
     return fa_audit_record(ctx->db, ctx->arena, event, s->user_id, session_id, s->login,
-                           fa_client_ip(ctx), detail, err);
+                           fa_ctx_client_ip(ctx), detail, err);
 }
 
 /* Invariant 1: these run inside the mutation transaction; the response is
@@ -314,8 +309,11 @@ fa_status_t fa_handle_dev_bootstrap(fa_ctx_t *ctx, fa_error_t *err)
     bool verified;
     if (fa_dev_github_user(ctx, token, &user, &verified, err) != FA_OK)
         return err->status;
-    fa_signin_t signin = {.user = &user, .email_verified = verified, .access_token = token,
-                          .ip = fa_client_ip(ctx), .user_agent = fa_user_agent(ctx),
+    fa_signin_t signin = {.user = &user,
+                          .email_verified = verified,
+                          .access_token = token,
+                          .ip = fa_ctx_client_ip(ctx),
+                          .user_agent = fa_user_agent(ctx),
                           .method = "dev_bootstrap"};
     char *client_value;
     fa_session_t session;

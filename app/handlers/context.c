@@ -27,3 +27,8 @@ void fa_worker_close(fa_worker_t *w)
     fa_arena_destroy(w->arena);
     *w = (fa_worker_t){0};
 }
+
+const char *fa_ctx_client_ip(const fa_ctx_t *ctx)
+{
+    return ctx->req->remote_addr.ptr ? fa_str_dup(ctx->arena, ctx->req->remote_addr) : NULL;
+}

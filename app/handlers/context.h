@@ -46,4 +46,7 @@ struct fa_ctx {
     json_t *error_fields; /* extra members of an error body (handlers/reply.h) */
 };
 
+/* The caller's address as nginx passed it (REMOTE_ADDR), or NULL. */
+const char *fa_ctx_client_ip(const fa_ctx_t *ctx);
+
 #endif
