@@ -300,6 +300,7 @@ fa_status_t fa_db_ready(fa_db_t *db, fa_error_t *err)
 }
 
 const char fa_db_err_conflict[] = "conflict";
+const char fa_db_err_retry[] = "database_busy";
 
 static void fa_db_clear(void *res)
 {
@@ -324,6 +325,11 @@ static PGresult *fa_db_check(fa_db_t *db, fa_arena_t *arena, PGresult *r, const 
                      "the database is unavailable, try again shortly", "connection lost");
     } else if (sqlstate && strcmp(sqlstate, "23505") == 0) {
         fa_error_set(err, FA_ERR_CONFLICT, fa_db_err_conflict, "the resource already exists",
+                     sqlstate);
+    } else if (sqlstate && (strcmp(sqlstate, "40P01") == 0 || strcmp(sqlstate, "40001") == 0)) {
+        fa_log_warn("db", "%s: %s", what,
+                    sqlstate[2] == 'P' ? "deadlock detected" : "serialization failure");
+        fa_error_set(err, FA_ERR_UNAVAILABLE, fa_db_err_retry, "the database was busy, try again",
                      sqlstate);
     } else if (sqlstate && strcmp(sqlstate, "57014") == 0) {
         fa_error_set(err, FA_ERR_UNAVAILABLE, "database_timeout",

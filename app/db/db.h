@@ -77,6 +77,10 @@ fa_status_t fa_db_ready(fa_db_t *db, fa_error_t *err);
 /* err->code of a unique violation (23505), "conflict"; compare by identity
  * (fa_error_is). */
 extern const char fa_db_err_conflict[];
+/* A deadlock (40P01) or serialization failure (40001): the transaction was
+ * rolled back and may simply be run again (handlers/transaction.c does, once);
+ * FA_ERR_UNAVAILABLE "database_busy" when it reaches a client. */
+extern const char fa_db_err_retry[];
 
 /* Executes a registered statement with text parameters (NULL = SQL NULL).
  * The result is released with the arena. Returns NULL and sets err on

@@ -31,7 +31,7 @@ static fa_status_t fa_tx_body(fa_db_t *db, fa_arena_t *arena, void *data, fa_err
     return FA_OK;
 }
 
-fa_status_t fa_transaction_run(fa_ctx_t *ctx, fa_tx_t *tx, fa_error_t *err)
+static fa_status_t fa_transaction_once(fa_ctx_t *ctx, fa_tx_t *tx, fa_error_t *err)
 {
     fa_tx_run_t run = {ctx, tx, false};
     tx->guard_failed = false;
@@ -39,4 +39,18 @@ fa_status_t fa_transaction_run(fa_ctx_t *ctx, fa_tx_t *tx, fa_error_t *err)
     if (st != FA_OK && run.wrote)
         fa_response_init(ctx->res, ctx->arena); /* drop a success COMMIT did not confirm */
     return st;
+}
+
+/* A deadlock or serialization failure rolled everything back (two sessions
+ * of one user revoking each other lock the same rows in opposite orders;
+ * issue 16): the transaction runs once more, from a clean response, before
+ * the client hears of it. */
+fa_status_t fa_transaction_run(fa_ctx_t *ctx, fa_tx_t *tx, fa_error_t *err)
+{
+    fa_status_t st = fa_transaction_once(ctx, tx, err);
+    if (st == FA_OK || !fa_error_is(err, fa_db_err_retry))
+        return st;
+    fa_response_init(ctx->res, ctx->arena);
+    ctx->error_fields = NULL;
+    return fa_transaction_once(ctx, tx, err);
 }

@@ -3,7 +3,8 @@
  * admin token's row); then the write. COMMIT happens only when the write
  * returned FA_OK with a response that can be sent; a success whose COMMIT
  * failed is dropped and the commit's error returned instead, so a client
- * never hears of a write that did not happen. */
+ * never hears of a write that did not happen. A deadlock or serialization
+ * failure runs the whole transaction, guard included, once more. */
 #ifndef FA_HANDLERS_TRANSACTION_H
 #define FA_HANDLERS_TRANSACTION_H
 
