@@ -25,11 +25,14 @@ static const fa_db_statement_t fa_org_sync_statements[] = {
      3},
     /* A personal row is never turned into an organization (ids are one space
      * on GitHub, so this only guards against a bug, not a real collision). */
+    /* Rows are locked in id order, in this statement and the next ones, so
+     * two job processes syncing users with overlapping organizations (GitHub
+     * lists each user's in its own order) cannot deadlock (issue 16). */
     {"org_sync_upsert_orgs",
      "INSERT INTO organizations (id, login, name, avatar_url, kind) "
      "SELECT o.id, o.login, o.name, o.avatar_url, 'organization' "
      "FROM jsonb_to_recordset($1::jsonb) AS o(id bigint, login text, name text, avatar_url text) "
-     "ON CONFLICT (id) DO UPDATE SET login = excluded.login, "
+     "ORDER BY o.id ON CONFLICT (id) DO UPDATE SET login = excluded.login, "
      "name = coalesce(excluded.name, organizations.name), avatar_url = excluded.avatar_url, "
      "updated_at = now() WHERE organizations.kind = 'organization'",
      1},
@@ -40,7 +43,7 @@ static const fa_db_statement_t fa_org_sync_statements[] = {
      2},
     {"org_sync_add_members",
      "INSERT INTO organization_members (user_id, organization_id) "
-     "SELECT $1, id FROM unnest($2::bigint[]) AS id "
+     "SELECT $1, id FROM unnest($2::bigint[]) AS id ORDER BY id "
      "ON CONFLICT (user_id, organization_id) DO UPDATE SET synced_at = now()",
      2},
     /* Personal account first, then the orgs in GitHub's order, each id once:
