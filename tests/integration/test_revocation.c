@@ -237,6 +237,24 @@ static void fa_mutual_round(int round, long *statuses_bad, long *bad_status)
             *bad_status = st;
         }
     }
+    /* And the verdicts hold: what a request said it revoked is gone. Two
+     * sign-out-alls leave nothing; of two mutual revocations one wins and
+     * the other is refused, its own session revoked first (invariant 1:
+     * a revoked session acts no more), so exactly one survives unless both
+     * were refused. */
+    char *alive_a = fa_session_id_of(a), *alive_b = fa_session_id_of(b);
+    for (int i = 0; i < 2; i++) {
+        bool done = m[i].status == 200 || m[i].status == 204;
+        bool target_alive = round % 2 ? (i ? alive_a != NULL : alive_b != NULL)
+                                      : (alive_a != NULL || alive_b != NULL);
+        FA_CHECK(!(done && target_alive), "round %d: request %d answered %ld but what it revoked "
+                 "still works", round, i, m[i].status);
+    }
+    FA_CHECK(!(alive_a && alive_b) || (m[0].status == 401 && m[1].status == 401),
+             "round %d: both sessions survive answers %ld and %ld", round, m[0].status,
+             m[1].status);
+    free(alive_a);
+    free(alive_b);
     free(a);
     free(b);
     free(id_a);
