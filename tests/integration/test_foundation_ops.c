@@ -208,6 +208,111 @@ static void fa_check_migrations_on(const char *conninfo)
     free(rm), free(file), free(copy);
 }
 
+/* Issue 16: a migration waiting for a lock must not make every request
+ * queue behind its own lock request. A transaction holds a read lock on
+ * jobs for 4 s; a migration that needs ACCESS EXCLUSIVE on jobs starts
+ * meanwhile; a reader arriving after it must still be served at once.
+ * Without lock_timeout the migration's queued request blocks the reader
+ * until the holder ends (it would time out at 1.5 s). */
+static void fa_check_migration_lock_timeout(const char *conninfo)
+{
+    char *dir = fa_xasprintf("%s/sql-locking-%d", fa_env("FA_TEST_TMP"), (int)getpid());
+    char *cmd = fa_xasprintf(
+        "set -u; db=\"%s\"; dir='%s'; rm -rf \"$dir\" && cp -r '%s/sql' \"$dir\" && "
+        "n=$(ls \"$dir\" | sort | tail -n1 | cut -c1-3) && v=$(printf %%03d $(expr $n + 1)) && "
+        "echo 'ALTER TABLE jobs ADD COLUMN lock_probe int;' > \"$dir/${v}_lock_probe.sql\" && "
+        "(psql -X -q -d \"$db\" -c 'BEGIN; SELECT count(*) FROM jobs; SELECT pg_sleep(4); COMMIT' "
+        ">/dev/null 2>&1 &) && sleep 0.5 && "
+        "(DATABASE_URL=\"$db\" FA_MIGRATIONS_DIR=\"$dir\" FA_MIGRATE_LOCK_TIMEOUT=200ms '%s' "
+        "> \"$dir.out\" 2>&1; echo \"exit $?\" >> \"$dir.out\") & sleep 1 && "
+        "s=$(date +%%s%%N); psql -X -q -d \"$db\" -c \"SET statement_timeout = '1500ms'\" "
+        "-c 'SELECT count(*) FROM jobs' >/dev/null 2>&1; r=$?; e=$(date +%%s%%N); "
+        "echo \"reader $r $(( (e - s) / 1000000 ))\"; wait; cat \"$dir.out\"; rm -rf \"$dir\" \"$dir.out\"",
+        conninfo, dir, fa_env("FA_TEST_ROOT"), fa_env("FA_TEST_MIGRATE"));
+    fa_run_result_t res;
+    fa_run_shell(cmd, 60000, &res);
+    int reader_rc = -1, reader_ms = -1;
+    const char *line = strstr(res.out, "reader ");
+    if (line)
+        sscanf(line, "reader %d %d", &reader_rc, &reader_ms);
+    fprintf(stderr, "\n    migration behind a lock: a reader meanwhile took %d ms\n", reader_ms);
+    FA_CHECK(reader_rc == 0, "a reader behind a waiting migration failed (exit %d, %d ms): "
+             "requests queue behind the migration's lock; %.400s", reader_rc, reader_ms, res.out);
+    FA_CHECK(strstr(res.out, "retrying") != NULL,
+             "the migration never gave up waiting for its lock (no retry): %.600s", res.out);
+    FA_CHECK(strstr(res.out, "exit 0") != NULL, "the migration did not succeed in the end: %.600s",
+             res.out);
+    fa_run_result_free(&res);
+    FA_CHECK(fa_sql_int_in(conninfo,
+                           "SELECT count(*) FROM information_schema.columns WHERE table_name = "
+                           "'jobs' AND column_name = 'lock_probe'",
+                           NULL) == 1,
+             "the migration's column is not there");
+    free(cmd);
+    free(dir);
+}
+
+/* CONCURRENTLY cannot run in a transaction: a file using it without the
+ * no-transaction mark is refused by name before anything runs. */
+static void fa_check_concurrently_needs_mark(const char *conninfo)
+{
+    char *dir = fa_xasprintf("%s/sql-concurrently-%d", fa_env("FA_TEST_TMP"), (int)getpid());
+    char *cmd = fa_xasprintf("rm -rf '%s' && cp -r '%s/sql' '%s' && "
+                             "echo 'CREATE INDEX CONCURRENTLY probe_idx ON jobs (run_at);' > "
+                             "'%s/900_unmarked.sql'",
+                             dir, fa_env("FA_TEST_ROOT"), dir, dir);
+    fa_run_result_t res;
+    fa_run_shell(cmd, 10000, &res);
+    fa_run_result_free(&res);
+    fa_migrate(conninfo, dir, &res);
+    FA_CHECK(res.exit_code != 0 && (strstr(res.err, "900_unmarked.sql") ||
+                                    strstr(res.out, "900_unmarked.sql")),
+             "CONCURRENTLY without the no-transaction mark: expected a refusal naming the file, "
+             "got exit %d: %.300s%.300s", res.exit_code, res.out, res.err);
+    fa_run_result_free(&res);
+    char *rm = fa_xasprintf("rm -rf '%s'", dir);
+    fa_run_shell(rm, 10000, &res);
+    fa_run_result_free(&res);
+    free(rm), free(cmd), free(dir);
+}
+
+/* Issue 16: jobs GC reads what it deletes, not the whole table. 100,000
+ * finished jobs, none old enough to go: `admin gc` must not scan jobs
+ * sequentially (the statement follows jobs_finished_updated_at_idx). */
+static void fa_check_gc_reads_no_whole_table(const char *conninfo)
+{
+    long long seeded = fa_sql_int_in(
+        conninfo,
+        "WITH j AS (INSERT INTO jobs (kind, status, updated_at) SELECT 'org_sync', "
+        "(ARRAY['done', 'failed', 'dead'])[1 + g % 3], now() - (g % 86400) * interval '1 second' "
+        "FROM generate_series(1, 100000) g RETURNING 1) SELECT count(*) FROM j",
+        NULL);
+    FA_CHECK_FATAL(seeded == 100000, "seeding jobs: %lld rows", seeded);
+    char *analyze = fa_xasprintf("psql -X -q -d \"%s\" -c 'ANALYZE jobs'", conninfo);
+    fa_run_result_t res;
+    fa_run_shell(analyze, 30000, &res);
+    fa_run_result_free(&res);
+    long long before =
+        fa_sql_int_in(conninfo, "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'jobs'",
+                      NULL);
+    char *db = fa_xasprintf("DATABASE_URL=%s", conninfo);
+    const char *overrides[] = {db, NULL};
+    char **envp = fa_envfile_environ(overrides);
+    char *argv[] = {(char *)fa_env("FA_TEST_BIN"), "admin", "gc", NULL};
+    fa_run(argv, envp, 30000, &res);
+    FA_CHECK(res.exit_code == 0, "admin gc: exit %d: %.300s", res.exit_code, res.err);
+    FA_CHECK(strstr(res.out, "jobs\t0") != NULL, "admin gc deleted recent jobs: %.200s", res.out);
+    fa_run_result_free(&res);
+    long long after =
+        fa_sql_int_in(conninfo, "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'jobs'",
+                      NULL);
+    FA_CHECK(after == before, "admin gc scanned the whole jobs table (%lld sequential scans)",
+             after - before);
+    fa_strv_free(envp);
+    free(db);
+    free(analyze);
+}
+
 static void test_migrations(void)
 {
     char *db = fa_xasprintf("fa_migrate_test_%d", (int)getpid());
@@ -217,6 +322,9 @@ static void test_migrations(void)
     FA_CHECK_FATAL(fa_sql_exec(create, NULL), "%s failed", create);
     char *conninfo = fa_sql_conninfo_for(db);
     fa_check_migrations_on(conninfo);
+    fa_check_concurrently_needs_mark(conninfo);
+    fa_check_gc_reads_no_whole_table(conninfo);
+    fa_check_migration_lock_timeout(conninfo);
     FA_CHECK(fa_sql_exec(drop, NULL), "%s failed", drop);
     free(conninfo), free(create), free(drop), free(db);
 }
