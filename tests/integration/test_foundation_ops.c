@@ -224,7 +224,10 @@ static void fa_check_migration_lock_timeout(const char *conninfo)
         "(psql -X -q -d \"$db\" -c 'BEGIN; SELECT count(*) FROM jobs; SELECT pg_sleep(4); COMMIT' "
         ">/dev/null 2>&1 &) && sleep 0.5 && "
         "(DATABASE_URL=\"$db\" FA_MIGRATIONS_DIR=\"$dir\" FA_MIGRATE_LOCK_TIMEOUT=200ms '%s' "
-        "> \"$dir.out\" 2>&1; echo \"exit $?\" >> \"$dir.out\") & sleep 1 && "
+        "> \"$dir.out\" 2>&1; echo \"exit $?\" >> \"$dir.out\") & "
+        "seen=0; for i in $(seq 1 100); do w=$(psql -X -At -d \"$db\" -c \"SELECT count(*) FROM "
+        "pg_locks WHERE relation = 'jobs'::regclass AND NOT granted\"); "
+        "if [ \"$w\" -gt 0 ]; then seen=1; break; fi; sleep 0.03; done; echo \"waiting $seen\"; "
         "s=$(date +%%s%%N); psql -X -q -d \"$db\" -c \"SET statement_timeout = '1500ms'\" "
         "-c 'SELECT count(*) FROM jobs' >/dev/null 2>&1; r=$?; e=$(date +%%s%%N); "
         "echo \"reader $r $(( (e - s) / 1000000 ))\"; wait; cat \"$dir.out\"; rm -rf \"$dir\" \"$dir.out\"",
@@ -236,6 +239,9 @@ static void fa_check_migration_lock_timeout(const char *conninfo)
     if (line)
         sscanf(line, "reader %d %d", &reader_rc, &reader_ms);
     fprintf(stderr, "\n    migration behind a lock: a reader meanwhile took %d ms\n", reader_ms);
+    FA_CHECK(strstr(res.out, "waiting 1") != NULL,
+             "the migration's lock request was never seen waiting: the race did not run; %.400s",
+             res.out);
     FA_CHECK(reader_rc == 0, "a reader behind a waiting migration failed (exit %d, %d ms): "
              "requests queue behind the migration's lock; %.400s", reader_rc, reader_ms, res.out);
     FA_CHECK(strstr(res.out, "retrying") != NULL,
@@ -276,11 +282,34 @@ static void fa_check_concurrently_needs_mark(const char *conninfo)
     free(rm), free(cmd), free(dir);
 }
 
-/* Issue 16: jobs GC reads what it deletes, not the whole table. 100,000
- * finished jobs, none old enough to go: `admin gc` must not scan jobs
- * sequentially (the statement follows jobs_finished_updated_at_idx). */
+static long long fa_seq_scans(const char *conninfo)
+{
+    return fa_sql_int_in(conninfo,
+                         "SELECT sum(seq_scan) FROM pg_stat_user_tables WHERE relname IN "
+                         "('jobs', 'sessions', 'verification')",
+                         NULL);
+}
+
+/* Issue 16: GC reads what it deletes, not whole tables. 100,000 finished
+ * jobs, 100,000 sessions and 100,000 OAuth states, none old enough to go:
+ * `admin gc` must not scan any of the three sequentially (each batch follows
+ * an index: jobs_finished_updated_at_idx, the expires_at indexes,
+ * verification_token_held_idx). */
 static void fa_check_gc_reads_no_whole_table(const char *conninfo)
 {
+    long long users = fa_sql_int_in(
+        conninfo,
+        "WITH u AS (INSERT INTO users (id) VALUES (424242) RETURNING 1), s AS (INSERT INTO "
+        "sessions (user_id, id, expires_at, absolute_expires_at) SELECT 424242, "
+        "gen_random_uuid(), now() + interval '1 day', now() + interval '30 days' FROM "
+        "generate_series(1, 100000) RETURNING 1), v AS (INSERT INTO verification (identifier, "
+        "binding_hash, code_verifier_enc, return_to, expires_at, completed_at, session_token_enc) "
+        "SELECT md5(g::text) || md5((-g)::text), sha256(g::text::bytea), '\\x00', '/app', "
+        "now() + interval '10 minutes', CASE WHEN g % 100 = 0 THEN now() END, CASE WHEN "
+        "g % 100 = 0 THEN '\\x00'::bytea END FROM generate_series(1, 100000) g RETURNING 1) "
+        "SELECT (SELECT count(*) FROM u) + (SELECT count(*) FROM s) + (SELECT count(*) FROM v)",
+        NULL);
+    FA_CHECK_FATAL(users == 200001, "seeding sessions and OAuth states: %lld rows", users);
     long long seeded = fa_sql_int_in(
         conninfo,
         "WITH j AS (INSERT INTO jobs (kind, status, updated_at) SELECT 'org_sync', "
@@ -288,25 +317,25 @@ static void fa_check_gc_reads_no_whole_table(const char *conninfo)
         "FROM generate_series(1, 100000) g RETURNING 1) SELECT count(*) FROM j",
         NULL);
     FA_CHECK_FATAL(seeded == 100000, "seeding jobs: %lld rows", seeded);
-    char *analyze = fa_xasprintf("psql -X -q -d \"%s\" -c 'ANALYZE jobs'", conninfo);
+    char *analyze = fa_xasprintf(
+        "psql -X -q -d \"%s\" -c 'ANALYZE jobs' -c 'ANALYZE sessions' -c 'ANALYZE verification'",
+        conninfo);
     fa_run_result_t res;
     fa_run_shell(analyze, 30000, &res);
     fa_run_result_free(&res);
-    long long before =
-        fa_sql_int_in(conninfo, "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'jobs'",
-                      NULL);
+    long long before = fa_seq_scans(conninfo);
     char *db = fa_xasprintf("DATABASE_URL=%s", conninfo);
     const char *overrides[] = {db, NULL};
     char **envp = fa_envfile_environ(overrides);
     char *argv[] = {(char *)fa_env("FA_TEST_BIN"), "admin", "gc", NULL};
     fa_run(argv, envp, 30000, &res);
     FA_CHECK(res.exit_code == 0, "admin gc: exit %d: %.300s", res.exit_code, res.err);
-    FA_CHECK(strstr(res.out, "jobs\t0") != NULL, "admin gc deleted recent jobs: %.200s", res.out);
+    FA_CHECK(strstr(res.out, "jobs\t0") && strstr(res.out, "sessions\t0"),
+             "admin gc deleted live rows: %.200s", res.out);
     fa_run_result_free(&res);
-    long long after =
-        fa_sql_int_in(conninfo, "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'jobs'",
-                      NULL);
-    FA_CHECK(after == before, "admin gc scanned the whole jobs table (%lld sequential scans)",
+    long long after = fa_seq_scans(conninfo);
+    FA_CHECK(after == before,
+             "admin gc read whole tables: %lld sequential scans of jobs, sessions, verification",
              after - before);
     fa_strv_free(envp);
     free(db);
