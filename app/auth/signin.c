@@ -10,22 +10,29 @@
 static const fa_db_statement_t fa_signin_statements[] = {
     /* The user, its profile, its personal organization and membership in one
      * statement; concurrent first sign-ins of one user meet on the users
-     * primary key and end as one row. */
+     * primary key and end as one row (ON CONFLICT locks the existing row
+     * whether or not it updates it). A returning user whose GitHub profile
+     * did not change writes nothing: no dead tuples, no index entries, and
+     * the organizations row keeps its snapshot fragment untouched (issue 16). */
     {"signin_upsert_identity",
      "WITH u AS (INSERT INTO users (id, name, email, email_verified, image) "
      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
      "email = excluded.email, email_verified = excluded.email_verified, image = excluded.image, "
-     "updated_at = now() RETURNING id), "
+     "updated_at = now() WHERE (users.name, users.email, users.email_verified, users.image) "
+     "IS DISTINCT FROM (excluded.name, excluded.email, excluded.email_verified, excluded.image)), "
      "p AS (INSERT INTO user_profiles (user_id, github_login, eligible_organization_ids) "
-     "SELECT id, $6, ARRAY[id] FROM u ON CONFLICT (user_id) DO UPDATE SET "
-     "github_login = excluded.github_login, updated_at = now() RETURNING user_id), "
+     "VALUES ($1, $6, ARRAY[$1::bigint]) ON CONFLICT (user_id) DO UPDATE SET "
+     "github_login = excluded.github_login, updated_at = now() "
+     "WHERE user_profiles.github_login IS DISTINCT FROM excluded.github_login), "
      "o AS (INSERT INTO organizations (id, login, name, avatar_url, kind) "
-     "SELECT id, $6, $2, $5, 'personal' FROM u ON CONFLICT (id) DO UPDATE SET "
+     "VALUES ($1, $6, $2, $5, 'personal') ON CONFLICT (id) DO UPDATE SET "
      "login = excluded.login, name = excluded.name, avatar_url = excluded.avatar_url, "
-     "updated_at = now() RETURNING id), "
+     "updated_at = now() WHERE (organizations.login, organizations.name, "
+     "organizations.avatar_url) IS DISTINCT FROM (excluded.login, excluded.name, "
+     "excluded.avatar_url)), "
      "m AS (INSERT INTO organization_members (user_id, organization_id, role) "
-     "SELECT u.id, o.id, 'owner' FROM u, o ON CONFLICT (user_id, organization_id) DO NOTHING) "
-     "SELECT id FROM u",
+     "VALUES ($1, $1, 'owner') ON CONFLICT (user_id, organization_id) DO NOTHING) "
+     "SELECT $1::bigint AS id",
      6},
     {"signin_upsert_account",
      "INSERT INTO accounts (user_id, provider_id, account_id, access_token_enc, "

@@ -34,17 +34,23 @@ static const fa_db_statement_t fa_org_sync_statements[] = {
      "FROM jsonb_to_recordset($1::jsonb) AS o(id bigint, login text, name text, avatar_url text) "
      "ORDER BY o.id ON CONFLICT (id) DO UPDATE SET login = excluded.login, "
      "name = coalesce(excluded.name, organizations.name), avatar_url = excluded.avatar_url, "
-     "updated_at = now() WHERE organizations.kind = 'organization'",
+     "updated_at = now() WHERE organizations.kind = 'organization' AND (organizations.login, "
+     "organizations.name, organizations.avatar_url) IS DISTINCT FROM (excluded.login, "
+     "coalesce(excluded.name, organizations.name), excluded.avatar_url)",
      1},
     {"org_sync_prune_members",
      "DELETE FROM organization_members m USING organizations o "
      "WHERE m.user_id = $1 AND o.id = m.organization_id AND o.kind = 'organization' "
      "AND m.organization_id <> ALL ($2::bigint[])",
      2},
+    /* An unchanged organization or membership is not written again: a sync
+     * of a user in 50 organizations used to rewrite 100 rows (and fire the
+     * snapshot trigger 50 times) to change nothing (issue 16). A membership's
+     * synced_at is when it was first seen; nothing reads it. */
     {"org_sync_add_members",
      "INSERT INTO organization_members (user_id, organization_id) "
      "SELECT $1, id FROM unnest($2::bigint[]) AS id ORDER BY id "
-     "ON CONFLICT (user_id, organization_id) DO UPDATE SET synced_at = now()",
+     "ON CONFLICT (user_id, organization_id) DO NOTHING",
      2},
     /* Personal account first, then the orgs in GitHub's order, each id once:
      * an organization can share the user's id (GitHub's own API examples

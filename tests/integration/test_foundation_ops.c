@@ -342,6 +342,23 @@ static void fa_check_gc_reads_no_whole_table(const char *conninfo)
     free(analyze);
 }
 
+/* Issue 16: the churn tables are vacuumed at 2% dead rows, and sessions pays
+ * no index entry for the redundant UNIQUE (id). */
+static void fa_check_churn_settings(const char *conninfo)
+{
+    long long tuned = fa_sql_int_in(
+        conninfo,
+        "SELECT count(*) FROM pg_class WHERE relname IN ('sessions', 'session_index', "
+        "'session_state', 'verification', 'jobs') AND "
+        "'autovacuum_vacuum_scale_factor=0.02' = ANY (reloptions)",
+        NULL);
+    FA_CHECK(tuned == 5, "%lld of the 5 churn tables have their autovacuum setting", tuned);
+    long long indexes = fa_sql_int_in(
+        conninfo, "SELECT count(*) FROM pg_indexes WHERE tablename = 'sessions'", NULL);
+    FA_CHECK(indexes == 2, "sessions has %lld indexes, expected 2 (primary key, expires_at)",
+             indexes);
+}
+
 static void test_migrations(void)
 {
     char *db = fa_xasprintf("fa_migrate_test_%d", (int)getpid());
@@ -351,6 +368,7 @@ static void test_migrations(void)
     FA_CHECK_FATAL(fa_sql_exec(create, NULL), "%s failed", create);
     char *conninfo = fa_sql_conninfo_for(db);
     fa_check_migrations_on(conninfo);
+    fa_check_churn_settings(conninfo);
     fa_check_concurrently_needs_mark(conninfo);
     fa_check_gc_reads_no_whole_table(conninfo);
     fa_check_migration_lock_timeout(conninfo);

@@ -499,6 +499,46 @@ static void test_gc_erases_sealed_sessions_past_the_window(void)
     free(tag);
 }
 
+/* Issue 16: a returning sign-in and the sync after it, with nothing changed
+ * at GitHub, write no row: the user, its personal and member organizations
+ * and its memberships keep their row versions (xmin), so no dead tuples, no
+ * index entries, no snapshot trigger. */
+static char *fa_row_versions(const fa_test_user_t *u)
+{
+    return fa_sql_text(
+        "SELECT string_agg(t || ':' || v, ',' ORDER BY t) FROM ("
+        "SELECT 'user' AS t, xmin::text AS v FROM users WHERE id = $1::bigint UNION ALL "
+        "SELECT 'org' || id, xmin::text FROM organizations WHERE id = $1::bigint OR id IN "
+        "(SELECT organization_id FROM organization_members WHERE user_id = $1::bigint) UNION ALL "
+        "SELECT 'member' || organization_id, xmin::text FROM organization_members "
+        "WHERE user_id = $1::bigint) x",
+        u->id_text, NULL);
+}
+
+static void test_unchanged_sign_in_writes_nothing(void)
+{
+    fa_test_user_t u;
+    fa_http_jar_t *jar = fa_http_jar_new();
+    fa_synced_user(&u, "same", false, jar);
+    char *before = fa_row_versions(&u);
+    fa_http_jar_t *again = fa_http_jar_new();
+    FA_CHECK_FATAL(fa_user_sign_in(&u, again), "second sign-in of %s", u.login);
+    char *done = fa_wait_sql(FA_SYNC_WAIT_MS, "2",
+                             "SELECT count(*)::text FROM jobs WHERE user_id = $1::bigint AND "
+                             "kind = 'org_sync' AND status = 'done'",
+                             u.id_text, NULL);
+    FA_CHECK(strcmp(done, "2") == 0, "the second sync of %s did not finish (%s done)", u.login,
+             done);
+    char *after = fa_row_versions(&u);
+    FA_CHECK(before && strchr(before, ',') != NULL, "no rows to compare: %s",
+             before ? before : "(none)");
+    FA_CHECK(before && after && strcmp(before, after) == 0,
+             "an unchanged sign-in and sync rewrote rows: before %s, after %s", before, after);
+    free(before), free(after), free(done);
+    fa_http_jar_free(jar);
+    fa_http_jar_free(again);
+}
+
 static int fa_jobs_cleanup(void)
 {
     fa_jobs_resume();
@@ -527,6 +567,8 @@ void fa_register_jobs_suite(void)
     fa_test_add(s, "a retry meeting a newer queued job is closed as superseded",
                 test_retry_meeting_a_queued_job_is_superseded);
     fa_test_add(s, "non-retryable failures end at once", test_permanent_failures_end_at_once);
+    fa_test_add(s, "an unchanged sign-in and sync write no row (issue 16)",
+                test_unchanged_sign_in_writes_nothing);
     fa_test_add(s, "gc removes expired sessions and OAuth states, keeps live ones",
                 test_gc_removes_expired_sessions_only);
     fa_test_add(s, "gc erases sealed session tokens past the replay window",
