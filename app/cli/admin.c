@@ -311,6 +311,7 @@ static int fa_cli_run(const fa_config_t *cfg, const fa_cli_command_t *commands, 
         return fa_cli_usage(commands, n);
     fa_cli_t cli = {cfg, fa_db_create(cfg->database_url), fa_arena_create(64 * 1024),
                     argc - consumed, argv + consumed};
+    fa_db_set_timeout(cli.db, cfg->db_timeout_ms);
     fa_error_t err;
     int rc;
     if (c->run != fa_cli_check && fa_db_ready(cli.db, &err) != FA_OK)

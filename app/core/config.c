@@ -522,7 +522,8 @@ static bool fa_load_process(fa_loader_t *l, fa_config_t *cfg)
     long workers = 0;
     if (!fa_get_long(l, "FOUNDRY_AUTH_WORKERS", 2, 1, 64, &workers) ||
         !fa_get_long(l, "FOUNDRY_AUTH_DRAIN_SECONDS", 10, 1, 300, &cfg->drain_seconds) ||
-        !fa_get_long(l, "FOUNDRY_GITHUB_TIMEOUT_MS", 5000, 100, 60000, &cfg->github_timeout_ms))
+        !fa_get_long(l, "FOUNDRY_GITHUB_TIMEOUT_MS", 5000, 100, 60000, &cfg->github_timeout_ms) ||
+        !fa_get_long(l, "FOUNDRY_AUTH_DB_TIMEOUT_MS", 6000, 200, 600000, &cfg->db_timeout_ms))
         return false;
     cfg->workers = (int)workers;
     /* The job worker's pacing; tests shorten it, production keeps the defaults. */

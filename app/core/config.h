@@ -51,6 +51,8 @@ typedef struct {
     char *run_as_user;      /* FOUNDRY_AUTH_USER: workers drop root to it (default nobody) */
     long drain_seconds;     /* FOUNDRY_AUTH_DRAIN_SECONDS, default 10 */
     long github_timeout_ms; /* FOUNDRY_GITHUB_TIMEOUT_MS total per call, default 5000 */
+    long db_timeout_ms;     /* FOUNDRY_AUTH_DB_TIMEOUT_MS: client-side bound of one database
+                               call, default 6000 (statement_timeout 5 s + 1 s) */
     fa_log_level_t log_level; /* FOUNDRY_AUTH_LOG_LEVEL debug|info|warn|error */
     bool dev_mode;          /* FOUNDRY_AUTH_DEV_MODE=1 */
     long jobs_backoff_base_ms; /* FOUNDRY_JOBS_BACKOFF_BASE_MS: first retry delay, default 2000 */

@@ -1,8 +1,11 @@
 /* Owns: the worker's PostgreSQL connection, its prepared statements and the
  * reconnect state machine. Never: connects before fork (libpq connections are
- * not fork-safe) or blocks a request longer than one bounded connect attempt. */
+ * not fork-safe), waits on the server without a deadline (every command goes
+ * through libpq's asynchronous API and one poll() against the deadline), or
+ * logs the conninfo (it may hold a password). */
 #include "db/db.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,7 @@
 #define FA_DB_CONNECT_BUDGET_MS 500
 #define FA_DB_BACKOFF_MIN_MS 50
 #define FA_DB_BACKOFF_MAX_MS 2000
+#define FA_DB_REASON_MAX 256 /* one logged line of libpq's error message */
 
 typedef enum { FA_DB_DOWN, FA_DB_CONNECTED } fa_db_state_t;
 
@@ -31,7 +35,21 @@ struct fa_db {
     size_t unprepared; /* statements whose SQL the schema rejected */
     bool ever_connected;
     bool server_closed; /* the server sent FATAL/PANIC while we were idle */
+    long timeout_ms;    /* client-side bound of one call */
+    int wake_fd;        /* readable = the process is stopping; -1 = none */
+    /* Connect failures since the last success: the first is logged with its
+     * reason, the others only counted (a down database retried every 2 s
+     * must not fill the log). */
+    unsigned long failed_attempts;
 };
+
+/* How a wait for the server ended. */
+typedef enum {
+    FA_DB_WAIT_READY,   /* a result can be taken without blocking */
+    FA_DB_WAIT_LOST,    /* the connection broke */
+    FA_DB_WAIT_TIMEOUT, /* the deadline passed */
+    FA_DB_WAIT_STOP     /* the process is stopping */
+} fa_db_wait_t;
 
 /* The registry: sorted by name, so exec and the start-up check look a name
  * up by binary search (exec is on the hot path: no scan per call). Filled
@@ -118,7 +136,47 @@ fa_db_t *fa_db_create(const char *conninfo)
     db->conninfo = strdup(conninfo);
     db->state = FA_DB_DOWN;
     db->backoff_ms = FA_DB_BACKOFF_MIN_MS;
+    db->timeout_ms = FA_DB_TIMEOUT_DEFAULT_MS;
+    db->wake_fd = -1;
     return db;
+}
+
+void fa_db_set_timeout(fa_db_t *db, long timeout_ms)
+{
+    db->timeout_ms = timeout_ms;
+}
+
+long fa_db_statement_timeout_ms(long timeout_ms)
+{
+    long below = timeout_ms - 1000;
+    return below > timeout_ms / 2 ? below : timeout_ms / 2;
+}
+
+void fa_db_set_wake_fd(fa_db_t *db, int fd)
+{
+    db->wake_fd = fd;
+}
+
+/* libpq's messages end in a newline and may carry a second, indented line
+ * (a hint); a log line is one line, so every run of whitespace becomes one
+ * space. They name host, port, role and database, never the password. */
+static const char *fa_db_one_line(const char *message, char *out, size_t size)
+{
+    size_t n = 0;
+    bool space = false;
+    for (const char *p = message ? message : ""; *p && n + 1 < size; p++) {
+        bool ws = *p == ' ' || *p == '\n' || *p == '\r' || *p == '\t';
+        if (ws) {
+            space = n > 0;
+            continue;
+        }
+        if (space && n + 2 < size)
+            out[n++] = ' ';
+        space = false;
+        out[n++] = *p;
+    }
+    out[n] = '\0';
+    return n ? out : "no message from libpq";
 }
 
 void fa_db_destroy(fa_db_t *db)
@@ -132,16 +190,29 @@ void fa_db_destroy(fa_db_t *db)
 }
 
 /* PQconnectStart + our own poll budget: libpq's connect_timeout has a 2 s
- * floor, too slow for "fail fast while the database is down". */
-static PGconn *fa_db_connect_bounded(const char *conninfo, int budget_ms)
+ * floor, too slow for "fail fast while the database is down". On failure,
+ * why says why in one line (libpq's message, or the budget). */
+static PGconn *fa_db_connect_bounded(const fa_db_t *db, int budget_ms, char *why, size_t why_size)
 {
     /* GSSAPI encryption is off unless DATABASE_URL asks for it (gssencmode=
      * prefer|require there wins, being later): libpq's default "prefer"
      * probes Kerberos on every connect, which maps and touches about 1 MiB of
-     * libkrb5 in each worker for nothing on a loopback or TLS setup. */
-    const char *const keys[] = {"gssencmode", "dbname", NULL};
-    const char *const values[] = {"disable", conninfo, NULL};
+     * libkrb5 in each worker for nothing on a loopback or TLS setup.
+     * TCP keepalives, same rule: the kernel's default idles 7,200 s before
+     * the first probe, so a peer gone silent while we are idle would be
+     * noticed only by the next call's deadline; with these it is noticed
+     * within 10 + 3 x 3 s. tcp_user_timeout bounds how long the kernel keeps
+     * unacknowledged data for a peer that vanished, which also bounds
+     * PQcancel's own connection (libpq gives it these settings). Both are
+     * ignored on a unix socket. */
+    char user_timeout[24];
+    snprintf(user_timeout, sizeof(user_timeout), "%ld", db->timeout_ms);
+    const char *const keys[] = {"gssencmode",          "keepalives",       "keepalives_idle",
+                                "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                                "dbname",              NULL};
+    const char *const values[] = {"disable", "1", "10", "3", "3", user_timeout, db->conninfo, NULL};
     PGconn *conn = PQconnectStartParams(keys, values, 1);
+    snprintf(why, why_size, "out of memory");
     if (!conn)
         return NULL;
     double deadline = fa_clock_monotonic() + budget_ms / 1000.0;
@@ -160,14 +231,133 @@ static PGconn *fa_db_connect_bounded(const char *conninfo, int budget_ms)
             break;
         st = PQconnectPoll(conn);
     }
+    char line[FA_DB_REASON_MAX];
+    if (PQstatus(conn) == CONNECTION_BAD || st == PGRES_POLLING_FAILED)
+        snprintf(why, why_size, "%s", fa_db_one_line(PQerrorMessage(conn), line, sizeof(line)));
+    else
+        snprintf(why, why_size, "no answer within %d ms", budget_ms);
     PQfinish(conn);
     return NULL;
 }
 
-static bool fa_db_command_ok(PGconn *conn, const char *sql)
+/* Flushes what was sent and waits until a whole result can be taken without
+ * blocking. Right after a send the answer is not there yet: a call costs one
+ * poll() (on the socket and the wake fd) and the recv() that follows it,
+ * which is what libpq's blocking PQexec does too. */
+static fa_db_wait_t fa_db_wait(const fa_db_t *db, double deadline)
 {
-    PGresult *r = PQexec(conn, sql);
+    PGconn *conn = db->conn;
+    for (;;) {
+        int unsent = PQflush(conn);
+        if (unsent < 0)
+            return FA_DB_WAIT_LOST;
+        if (unsent == 0 && !PQisBusy(conn))
+            return FA_DB_WAIT_READY;
+        long left = (long)((deadline - fa_clock_monotonic()) * 1000.0 + 0.999);
+        if (left <= 0)
+            return FA_DB_WAIT_TIMEOUT;
+        struct pollfd fds[2] = {
+            {.fd = PQsocket(conn), .events = (short)(POLLIN | (unsent ? POLLOUT : 0))},
+            {.fd = db->wake_fd, .events = POLLIN},
+        };
+        if (fds[0].fd < 0)
+            return FA_DB_WAIT_LOST;
+        int n = poll(fds, db->wake_fd >= 0 ? 2 : 1, (int)left);
+        if (n < 0 && errno != EINTR)
+            return FA_DB_WAIT_LOST;
+        if (n > 0 && db->wake_fd >= 0 && fds[1].revents)
+            return FA_DB_WAIT_STOP;
+        if (n > 0 && (fds[0].revents & (POLLIN | POLLERR | POLLHUP)) && PQconsumeInput(conn) != 1)
+            return FA_DB_WAIT_LOST;
+    }
+}
+
+/* Asks the server to end what it runs for us. PQcancel blocks on its own
+ * connection to the postmaster (libpq 15 has no asynchronous cancel; the
+ * PQcancelStart of libpq 17 would avoid it): bounded by the connection's
+ * tcp_user_timeout and keepalives when the host is gone, immediate when only
+ * the backend is stuck. Worth it: the backend, once it runs again, stops at
+ * once and releases its locks instead of finishing for nobody. */
+static void fa_db_cancel(fa_db_t *db)
+{
+    PGcancel *cancel = PQgetCancel(db->conn);
+    char message[FA_DB_REASON_MAX] = "";
+    double start = fa_clock_monotonic();
+    int sent = cancel ? PQcancel(cancel, message, (int)sizeof(message)) : 0;
+    PQfreeCancel(cancel);
+    char line[FA_DB_REASON_MAX];
+    if (!sent)
+        fa_log_warn("db", "could not send a cancel request: %s",
+                    fa_db_one_line(message, line, sizeof(line)));
+    else
+        fa_log_debug("db", "cancel request sent in %.1f ms",
+                     (fa_clock_monotonic() - start) * 1000.0);
+}
+
+/* The result of the command just sent (sent: its PQsend* returned 1). With
+ * several statements in one string, the last result is kept, an error
+ * winning, as PQexec does. NULL with *wait set when the wait failed (the
+ * connection is then unusable: the caller drops it); NULL with
+ * FA_DB_WAIT_READY when the server sent no result. A timeout sends the cancel
+ * before returning. */
+static PGresult *fa_db_result(fa_db_t *db, int sent, double deadline, fa_db_wait_t *wait)
+{
+    PGresult *kept = NULL;
+    *wait = sent ? FA_DB_WAIT_READY : FA_DB_WAIT_LOST;
+    while (*wait == FA_DB_WAIT_READY && (*wait = fa_db_wait(db, deadline)) == FA_DB_WAIT_READY) {
+        PGresult *r = PQgetResult(db->conn);
+        if (!r)
+            return kept;
+        if (kept && PQresultStatus(kept) == PGRES_FATAL_ERROR) {
+            PQclear(r);
+        } else {
+            PQclear(kept);
+            kept = r;
+        }
+    }
+    PQclear(kept);
+    if (*wait == FA_DB_WAIT_TIMEOUT)
+        fa_db_cancel(db);
+    return NULL;
+}
+
+static double fa_db_deadline(const fa_db_t *db)
+{
+    return fa_clock_monotonic() + (double)db->timeout_ms / 1000.0;
+}
+
+/* Why a connection attempt failed, for the log: filled by the set-up steps. */
+typedef struct {
+    char text[FA_DB_REASON_MAX];
+} fa_db_reason_t;
+
+static void fa_db_reason_from_wait(fa_db_t *db, fa_db_wait_t wait, const char *what,
+                                   fa_db_reason_t *why)
+{
+    char line[FA_DB_REASON_MAX];
+    if (wait == FA_DB_WAIT_TIMEOUT)
+        snprintf(why->text, sizeof(why->text), "%s: no answer within %ld ms", what,
+                 db->timeout_ms);
+    else if (wait == FA_DB_WAIT_STOP)
+        snprintf(why->text, sizeof(why->text), "%s: interrupted, the process is stopping", what);
+    else
+        snprintf(why->text, sizeof(why->text), "%s: %s", what,
+                 fa_db_one_line(PQerrorMessage(db->conn), line, sizeof(line)));
+}
+
+/* One set-up command, within the set-up's deadline. */
+static bool fa_db_command_ok(fa_db_t *db, const char *sql, double deadline, fa_db_reason_t *why)
+{
+    fa_db_wait_t wait;
+    PGresult *r = fa_db_result(db, PQsendQuery(db->conn, sql), deadline, &wait);
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    char line[FA_DB_REASON_MAX];
+    if (wait != FA_DB_WAIT_READY)
+        fa_db_reason_from_wait(db, wait, sql, why);
+    else if (!ok)
+        snprintf(why->text, sizeof(why->text), "%s: %s", sql,
+                 fa_db_one_line(r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn), line,
+                                sizeof(line)));
     PQclear(r);
     return ok;
 }
@@ -180,12 +370,18 @@ static bool fa_db_command_ok(PGconn *conn, const char *sql)
  * shutting down): keeping the connection would leave it without that
  * statement, and every request using it would fail until the next
  * reconnect, so the whole attempt fails and is retried with backoff. */
-static bool fa_db_prepare_all(fa_db_t *db)
+static bool fa_db_prepare_all(fa_db_t *db, double deadline, fa_db_reason_t *why)
 {
     db->unprepared = 0;
     for (size_t i = 0; i < fa_statement_count; i++) {
         const fa_db_statement_t *s = fa_statements[i];
-        PGresult *r = PQprepare(db->conn, s->name, s->sql, s->param_count, NULL);
+        fa_db_wait_t wait;
+        PGresult *r = fa_db_result(
+            db, PQsendPrepare(db->conn, s->name, s->sql, s->param_count, NULL), deadline, &wait);
+        if (wait != FA_DB_WAIT_READY) {
+            fa_db_reason_from_wait(db, wait, s->name, why);
+            return false;
+        }
         bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
         const char *sqlstate = ok ? NULL : PQresultErrorField(r, PG_DIAG_SQLSTATE);
         bool schema = sqlstate && strncmp(sqlstate, "42", 2) == 0;
@@ -194,6 +390,9 @@ static bool fa_db_prepare_all(fa_db_t *db)
             fa_log_error("db", "could not prepare statement %s: %s", s->name,
                          PQresultErrorMessage(r));
         }
+        if (!ok && !schema)
+            snprintf(why->text, sizeof(why->text), "could not prepare statement %s (sqlstate %s)",
+                     s->name, sqlstate ? sqlstate : "none");
         PQclear(r);
         if ((!ok && !schema) || PQstatus(db->conn) != CONNECTION_OK)
             return false;
@@ -234,20 +433,49 @@ static void fa_db_notice(void *arg, const PGresult *res)
     fa_log_warn("db", "server: %.*s", (int)len, message);
 }
 
+/* Item 6 of issue 15: why a connection failed is logged once per episode
+ * (the first failed attempt after a start or a lost connection); later
+ * attempts are counted and summed up when one succeeds. */
+static void fa_db_connect_failed(fa_db_t *db, const char *why)
+{
+    if (db->failed_attempts++ == 0)
+        fa_log_warn("db", "could not connect to the database: %s (retrying, not logged again)",
+                    why);
+}
+
+/* Settings every statement relies on: our schema only, UTC, and bounds so a
+ * stuck query cannot pin a worker forever. One deadline for the whole
+ * set-up, so a server that stalls mid-way costs one timeout, not one per
+ * statement. */
+static bool fa_db_set_up(fa_db_t *db, fa_db_reason_t *why)
+{
+    double deadline = fa_db_deadline(db);
+    char statement_timeout[64];
+    snprintf(statement_timeout, sizeof(statement_timeout), "SET statement_timeout = %ld",
+             fa_db_statement_timeout_ms(db->timeout_ms));
+    return fa_db_command_ok(db, "SELECT pg_catalog.set_config('search_path', 'public', false)",
+                            deadline, why) &&
+           fa_db_command_ok(db, "SET TIME ZONE 'UTC'", deadline, why) &&
+           fa_db_command_ok(db, statement_timeout, deadline, why) &&
+           fa_db_command_ok(db, "SET idle_in_transaction_session_timeout = '10s'", deadline,
+                            why) &&
+           fa_db_prepare_all(db, deadline, why);
+}
+
 static bool fa_db_try_connect(fa_db_t *db)
 {
-    db->conn = fa_db_connect_bounded(db->conninfo, FA_DB_CONNECT_BUDGET_MS);
-    if (!db->conn)
+    fa_db_reason_t why = {{0}};
+    db->conn = fa_db_connect_bounded(db, FA_DB_CONNECT_BUDGET_MS, why.text, sizeof(why.text));
+    if (!db->conn) {
+        fa_db_connect_failed(db, why.text);
         return false;
+    }
     db->server_closed = false;
     PQsetNoticeReceiver(db->conn, fa_db_notice, db);
-    /* Settings every statement relies on: our schema only, UTC, and bounds so
-     * a stuck query cannot pin a worker forever. */
-    if (!fa_db_command_ok(db->conn, "SELECT pg_catalog.set_config('search_path', 'public', false)") ||
-        !fa_db_command_ok(db->conn, "SET TIME ZONE 'UTC'") ||
-        !fa_db_command_ok(db->conn, "SET statement_timeout = '5s'") ||
-        !fa_db_command_ok(db->conn, "SET idle_in_transaction_session_timeout = '10s'") ||
-        !fa_db_prepare_all(db)) {
+    /* Sends never block: a full socket buffer is waited for in fa_db_wait,
+     * under the deadline, like the answer. */
+    if (PQsetnonblocking(db->conn, 1) != 0 || !fa_db_set_up(db, &why)) {
+        fa_db_connect_failed(db, why.text[0] ? why.text : "could not set up the connection");
         PQfinish(db->conn);
         db->conn = NULL;
         return false;
@@ -257,9 +485,12 @@ static bool fa_db_try_connect(fa_db_t *db)
     if (db->ever_connected) {
         db->reconnects++;
         fa_metrics_inc(FA_METRIC_DB_RECONNECTS);
-        fa_log_info("db", "reconnected to the database");
     }
+    if (db->ever_connected || db->failed_attempts)
+        fa_log_info("db", "%s the database after %lu failed attempt(s)",
+                    db->ever_connected ? "reconnected to" : "connected to", db->failed_attempts);
     db->ever_connected = true;
+    db->failed_attempts = 0;
     return true;
 }
 
@@ -287,7 +518,11 @@ fa_status_t fa_db_ready(fa_db_t *db, fa_error_t *err)
         (PQtransactionStatus(db->conn) != PQTRANS_IDLE || fa_db_idle_connection_alive(db)))
         return FA_OK;
     if (db->state == FA_DB_CONNECTED) {
-        fa_log_warn("db", "the database closed our connection; reconnecting");
+        char line[FA_DB_REASON_MAX];
+        fa_log_warn("db", "the database closed our connection (%s); reconnecting",
+                    db->server_closed ? "the server ended the session"
+                                      : fa_db_one_line(PQerrorMessage(db->conn), line,
+                                                       sizeof(line)));
         fa_db_mark_down(db);
         db->next_attempt = 0; /* it was idle: try again right away */
     }
@@ -319,7 +554,9 @@ static PGresult *fa_db_check(fa_db_t *db, fa_arena_t *arena, PGresult *r, const 
     const char *sqlstate = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     fa_metrics_inc(FA_METRIC_DB_ERRORS);
     if (PQstatus(db->conn) != CONNECTION_OK) {
-        fa_log_warn("db", "connection lost during %s", what);
+        char line[FA_DB_REASON_MAX];
+        fa_log_warn("db", "connection lost during %s: %s", what,
+                    fa_db_one_line(PQerrorMessage(db->conn), line, sizeof(line)));
         fa_db_mark_down(db);
         fa_error_set(err, FA_ERR_UNAVAILABLE, "database_unavailable",
                      "the database is unavailable, try again shortly", "connection lost");
@@ -343,6 +580,40 @@ static PGresult *fa_db_check(fa_db_t *db, fa_arena_t *arena, PGresult *r, const 
     return NULL;
 }
 
+/* A wait that failed: the connection is dropped (CONNECTED -> DOWN, logged
+ * with why) and the caller gets a 503. */
+static PGresult *fa_db_abandon(fa_db_t *db, fa_db_wait_t wait, const char *what, fa_error_t *err)
+{
+    fa_db_reason_t why;
+    fa_db_reason_from_wait(db, wait, what, &why);
+    fa_metrics_inc(FA_METRIC_DB_ERRORS);
+    if (wait == FA_DB_WAIT_STOP)
+        fa_log_info("db", "dropping the connection: %s", why.text);
+    else
+        fa_log_warn("db", "connection lost during %s%s", why.text,
+                    wait == FA_DB_WAIT_TIMEOUT ? " (cancelled; reconnecting)" : "");
+    fa_db_mark_down(db);
+    if (wait == FA_DB_WAIT_TIMEOUT)
+        fa_error_set(err, FA_ERR_UNAVAILABLE, "database_timeout",
+                     "the database did not answer in time", "client deadline");
+    else
+        fa_error_set(err, FA_ERR_UNAVAILABLE, "database_unavailable",
+                     "the database is unavailable, try again shortly",
+                     wait == FA_DB_WAIT_STOP ? "stopping" : "connection lost");
+    return NULL;
+}
+
+/* Waits for the answer to what was just sent and maps it (fa_db_check). */
+static PGresult *fa_db_finish(fa_db_t *db, fa_arena_t *arena, int sent, double deadline,
+                              const char *what, fa_error_t *err)
+{
+    fa_db_wait_t wait;
+    PGresult *r = fa_db_result(db, sent, deadline, &wait);
+    if (wait != FA_DB_WAIT_READY)
+        return fa_db_abandon(db, wait, what, err);
+    return fa_db_check(db, arena, r, what, err);
+}
+
 static PGresult *fa_db_exec_prepared(fa_db_t *db, fa_arena_t *arena, const fa_db_use_t *statement,
                                      int count, const char *const *values, const int *lengths,
                                      const int *formats, int result_format, fa_error_t *err)
@@ -357,9 +628,10 @@ static PGresult *fa_db_exec_prepared(fa_db_t *db, fa_arena_t *arena, const fa_db
     }
     if (fa_db_ready(db, err) != FA_OK)
         return NULL;
-    PGresult *r =
-        PQexecPrepared(db->conn, statement->name, count, values, lengths, formats, result_format);
-    return fa_db_check(db, arena, r, statement->name, err);
+    double deadline = fa_db_deadline(db);
+    int sent = PQsendQueryPrepared(db->conn, statement->name, count, values, lengths, formats,
+                                   result_format);
+    return fa_db_finish(db, arena, sent, deadline, statement->name, err);
 }
 
 PGresult *(fa_db_exec_params)(fa_db_t *db, fa_arena_t *arena, const fa_db_use_t *statement,
@@ -386,7 +658,8 @@ PGresult *fa_db_exec_sql(fa_db_t *db, fa_arena_t *arena, const char *sql, fa_err
 {
     if (fa_db_ready(db, err) != FA_OK)
         return NULL;
-    return fa_db_check(db, arena, PQexec(db->conn, sql), "sql", err);
+    double deadline = fa_db_deadline(db);
+    return fa_db_finish(db, arena, PQsendQuery(db->conn, sql), deadline, sql, err);
 }
 
 fa_status_t fa_db_transaction(fa_db_t *db, fa_arena_t *arena, fa_db_tx_fn fn, void *ctx,

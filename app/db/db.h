@@ -4,7 +4,12 @@
  * Reconnect is a small state machine: CONNECTED -> (failure) -> DOWN ->
  * (backoff elapsed) -> one bounded connect attempt -> CONNECTED or DOWN with a
  * longer backoff. While DOWN, calls fail at once with FA_ERR_UNAVAILABLE
- * ("database_unavailable"), so a request never waits on a dead database. */
+ * ("database_unavailable"), so a request never waits on a dead database.
+ * Every call is bounded on the client side too (fa_db_set_timeout): past the
+ * deadline the statement is cancelled, the connection dropped (CONNECTED ->
+ * DOWN) and the call fails with FA_ERR_UNAVAILABLE ("database_timeout"), so a
+ * backend that stopped answering costs one call a bounded wait, never a hung
+ * process. */
 #ifndef FA_DB_DB_H
 #define FA_DB_DB_H
 
@@ -69,6 +74,28 @@ bool fa_db_check_statements(void);
 /* Does not connect; the first fa_db_ready() does. */
 fa_db_t *fa_db_create(const char *conninfo);
 void fa_db_destroy(fa_db_t *db);
+
+#define FA_DB_TIMEOUT_DEFAULT_MS 6000
+
+/* The client-side bound of one call (a statement, BEGIN/COMMIT, the set-up
+ * after a connect), FA_DB_TIMEOUT_DEFAULT_MS unless set. The server's
+ * statement_timeout is derived from it (fa_db_statement_timeout_ms) at the
+ * next connect, so a statement the server can still end is ended there and
+ * the connection kept; the client deadline is for a server that does not
+ * answer at all. Also bounds the kernel's wait for unacknowledged data
+ * (tcp_user_timeout). Call before the first fa_db_ready. */
+void fa_db_set_timeout(fa_db_t *db, long timeout_ms);
+/* statement_timeout for a client deadline: 1 s below it, at least half. */
+long fa_db_statement_timeout_ms(long timeout_ms);
+
+/* A descriptor that becomes readable when the process is stopping (the
+ * stop signal's pipe, core/stop_signal.h): a call waiting on the database
+ * then gives up at once (FA_ERR_UNAVAILABLE "database_unavailable", the
+ * connection dropped, no cancel sent). For the job process, whose stop must
+ * not wait on the database; request workers leave it unset, since a stop
+ * lets them finish the requests already accepted, each bounded by the
+ * deadline. -1 (the default) watches nothing. */
+void fa_db_set_wake_fd(fa_db_t *db, int fd);
 
 /* Connected and prepared, or FA_ERR_UNAVAILABLE without waiting when the
  * backoff has not elapsed. A connect attempt is bounded (500 ms). */

@@ -15,6 +15,7 @@ void fa_worker_open(fa_worker_t *w, const fa_config_t *config, int index)
         .signed_out_snapshot = fa_snapshot_signed_out(config),
         .index = index,
     };
+    fa_db_set_timeout(w->db, config->db_timeout_ms);
     fa_signing_keys_cache_init(&w->jwt_keys, config);
 }
 
