@@ -34,7 +34,7 @@ static bool fa_own_nginx_answers(void *arg)
 static bool fa_own_nginx_write_conf(const fa_own_nginx_t *n, const char *conf, int workers,
                                     const char *http_extra, const char *server_conf)
 {
-    char *sock = fa_envfile_get("FOUNDRY_AUTH_SOCKET");
+    char *sock = n->socket ? fa_xstrdup(n->socket) : fa_envfile_get("FOUNDRY_AUTH_SOCKET");
     FILE *f = fopen(conf, "w");
     if (!f || !sock) {
         if (f)

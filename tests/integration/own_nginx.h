@@ -15,6 +15,7 @@ typedef struct {
     char *dir;
     int port;
     pid_t pid;
+    const char *socket; /* set before start: upstream socket; NULL = the service's */
 } fa_own_nginx_t;
 
 /* Starts it in FA_TEST_TMP/<name>-<pid>: http_extra goes into http {} (zones,
