@@ -486,9 +486,11 @@ static bool fa_db_try_connect(fa_db_t *db)
         db->reconnects++;
         fa_metrics_inc(FA_METRIC_DB_RECONNECTS);
     }
-    if (db->ever_connected || db->failed_attempts)
+    if (db->failed_attempts)
         fa_log_info("db", "%s the database after %lu failed attempt(s)",
                     db->ever_connected ? "reconnected to" : "connected to", db->failed_attempts);
+    else if (db->ever_connected)
+        fa_log_info("db", "reconnected to the database");
     db->ever_connected = true;
     db->failed_attempts = 0;
     return true;

@@ -137,6 +137,9 @@ static bool fa_stall_start_service(const char *const *extra)
     return up;
 }
 
+static int fa_stall_cleanup(void);
+
+/* CUnit runs no cleanup after a failed init: undo what was started here. */
 static int fa_stall_init(void)
 {
     snprintf(fa_stall_app, sizeof fa_stall_app, "fa-stall-%d", (int)getpid());
@@ -144,12 +147,19 @@ static int fa_stall_init(void)
     if (!fa_stall_start_service(NULL)) {
         fprintf(stderr, "stall: the service instance did not start (log %s)\n",
                 fa_stall_service.log);
+        fa_stall_cleanup();
         return 1;
     }
     fa_stall_nginx.socket = fa_stall_service.socket;
-    if (!fa_own_nginx_start(&fa_stall_nginx, "stall", 1, "",
-                            "        include snippets/foundry-auth-locations.conf;"))
+    /* The shipped zone's rate would turn the suite's bursts into 429s. */
+    if (!fa_own_nginx_start(
+            &fa_stall_nginx, "stall", 1,
+            "    limit_req_zone $binary_remote_addr zone=foundry_auth_auth:1m rate=10000r/s;\n"
+            "    include snippets/foundry-auth-protect-maps.conf;",
+            "        include snippets/foundry-auth-locations.conf;")) {
+        fa_stall_cleanup();
         return 1;
+    }
     return 0;
 }
 
