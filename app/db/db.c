@@ -207,9 +207,9 @@ static PGconn *fa_db_connect_bounded(const fa_db_t *db, int budget_ms, char *why
      * ignored on a unix socket. */
     char user_timeout[24];
     snprintf(user_timeout, sizeof(user_timeout), "%ld", db->timeout_ms);
-    const char *const keys[] = {"gssencmode",          "keepalives",       "keepalives_idle",
-                                "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-                                "dbname",              NULL};
+    const char *const keys[] = {
+        "gssencmode",       "keepalives",       "keepalives_idle", "keepalives_interval",
+        "keepalives_count", "tcp_user_timeout", "dbname",          NULL};
     const char *const values[] = {"disable", "1", "10", "3", "3", user_timeout, db->conninfo, NULL};
     PGconn *conn = PQconnectStartParams(keys, values, 1);
     snprintf(why, why_size, "out of memory");
@@ -336,8 +336,7 @@ static void fa_db_reason_from_wait(fa_db_t *db, fa_db_wait_t wait, const char *w
 {
     char line[FA_DB_REASON_MAX];
     if (wait == FA_DB_WAIT_TIMEOUT)
-        snprintf(why->text, sizeof(why->text), "%s: no answer within %ld ms", what,
-                 db->timeout_ms);
+        snprintf(why->text, sizeof(why->text), "%s: no answer within %ld ms", what, db->timeout_ms);
     else if (wait == FA_DB_WAIT_STOP)
         snprintf(why->text, sizeof(why->text), "%s: interrupted, the process is stopping", what);
     else
@@ -457,8 +456,7 @@ static bool fa_db_set_up(fa_db_t *db, fa_db_reason_t *why)
                             deadline, why) &&
            fa_db_command_ok(db, "SET TIME ZONE 'UTC'", deadline, why) &&
            fa_db_command_ok(db, statement_timeout, deadline, why) &&
-           fa_db_command_ok(db, "SET idle_in_transaction_session_timeout = '10s'", deadline,
-                            why) &&
+           fa_db_command_ok(db, "SET idle_in_transaction_session_timeout = '10s'", deadline, why) &&
            fa_db_prepare_all(db, deadline, why);
 }
 
@@ -522,9 +520,9 @@ fa_status_t fa_db_ready(fa_db_t *db, fa_error_t *err)
     if (db->state == FA_DB_CONNECTED) {
         char line[FA_DB_REASON_MAX];
         fa_log_warn("db", "the database closed our connection (%s); reconnecting",
-                    db->server_closed ? "the server ended the session"
-                                      : fa_db_one_line(PQerrorMessage(db->conn), line,
-                                                       sizeof(line)));
+                    db->server_closed
+                        ? "the server ended the session"
+                        : fa_db_one_line(PQerrorMessage(db->conn), line, sizeof(line)));
         fa_db_mark_down(db);
         db->next_attempt = 0; /* it was idle: try again right away */
     }

@@ -201,8 +201,8 @@ static void *fa_stall_probe(void *arg)
 static bool fa_stall_all_ok(void *arg)
 {
     (void)arg;
-    static const char *const paths[] = {"/v1/auth/session", "/v1/app/snapshot",
-                                        "/v1/auth/session", "/v1/app/snapshot"};
+    static const char *const paths[] = {"/v1/auth/session", "/v1/app/snapshot", "/v1/auth/session",
+                                        "/v1/app/snapshot"};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         fa_http_response_t *r = fa_stall_get(paths[i]);
         bool ok = r->status == 200;
@@ -221,7 +221,8 @@ static void test_stalled_backends_answer_503_then_recover(void)
     FA_CHECK_FATAL(fa_wait_until(10000, 50, fa_stall_backends_are, &all),
                    "the instance's %d workers did not both connect (application_name %s)",
                    FA_STALL_WORKERS, fa_stall_app);
-    FA_CHECK_FATAL(fa_stall_all_ok(NULL), "session and snapshot do not answer 200 before the stall");
+    FA_CHECK_FATAL(fa_stall_all_ok(NULL),
+                   "session and snapshot do not answer 200 before the stall");
     pid_t before[FA_STALL_MAX_STOPPED];
     size_t n = fa_stall_backends(fa_stall_app, before, FA_STALL_MAX_STOPPED);
     bool stopped = true;
@@ -283,9 +284,9 @@ static void test_stalled_backends_answer_503_then_recover(void)
     printf("\n    stalled backends: %zu stopped; %s %ld %s in %.2f s, %s %ld %s in %.2f s "
            "(deadline %d ms); 200s on %zu fresh connection(s) %.2f s later; stopped backends "
            "gone %.2f s after SIGCONT\n",
-           n, probes[0].path, probes[0].status, probes[0].error, probes[0].seconds,
-           probes[1].path, probes[1].status, probes[1].error, probes[1].seconds,
-           FA_STALL_DEADLINE_MS, new_backends, fresh_s, gone_s);
+           n, probes[0].path, probes[0].status, probes[0].error, probes[0].seconds, probes[1].path,
+           probes[1].status, probes[1].error, probes[1].seconds, FA_STALL_DEADLINE_MS, new_backends,
+           fresh_s, gone_s);
 }
 
 /* ---- the job process stops whatever its backend does --------------------- */
@@ -334,8 +335,9 @@ static void test_jobs_stop_with_their_backend_stopped(void)
     }
     fa_stall_jobs = -1;
     FA_CHECK(stopped, "kill -STOP %d (the job process's backend) failed", (int)backend);
-    FA_CHECK(rc == 0, "the job process with its backend stopped: exit %d after SIGTERM (-1 = "
-                      "still running after 5 s)",
+    FA_CHECK(rc == 0,
+             "the job process with its backend stopped: exit %d after SIGTERM (-1 = "
+             "still running after 5 s)",
              rc);
     FA_CHECK(rc == -1 || took < FA_STALL_JOBS_STOP_BOUND_S,
              "the job process took %.2f s to stop on SIGTERM (bound %.1f s)", took,
@@ -356,8 +358,7 @@ static void test_connect_failure_logged_once(void)
     char *url = fa_envfile_get("DATABASE_URL");
     char secret[32];
     snprintf(secret, sizeof secret, "stall-pw-%d", (int)getpid());
-    char *bad =
-        fa_xasprintf("DATABASE_URL=%s dbname=fa_stall_missing password=%s", url, secret);
+    char *bad = fa_xasprintf("DATABASE_URL=%s dbname=fa_stall_missing password=%s", url, secret);
     const char *extra[] = {"FOUNDRY_AUTH_WORKERS=1", bad, NULL};
     fa_instance_stop(&fa_stall_service);
     char *log_path = fa_xasprintf("%s/stall-%d.log", fa_env("FA_TEST_TMP"), (int)getpid());
@@ -375,7 +376,8 @@ static void test_connect_failure_logged_once(void)
     size_t lines = fa_stall_count(since, "could not connect to the database");
     FA_CHECK_FATAL(up, "the instance with a missing database did not start");
     FA_CHECK(unavailable == requests, "%d of %d requests answered 503", unavailable, requests);
-    FA_CHECK(lines == 1, "\"could not connect to the database\" logged %zu times, want once", lines);
+    FA_CHECK(lines == 1, "\"could not connect to the database\" logged %zu times, want once",
+             lines);
     FA_CHECK(strstr(since, "fa_stall_missing\\\" does not exist") != NULL ||
                  strstr(since, "fa_stall_missing\" does not exist") != NULL,
              "the log does not give libpq's reason (database does not exist)");
