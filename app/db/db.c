@@ -22,6 +22,9 @@
 #define FA_DB_BACKOFF_MIN_MS 50
 #define FA_DB_BACKOFF_MAX_MS 2000
 #define FA_DB_REASON_MAX 256 /* one logged line of libpq's error message */
+/* Once the process is stopping, how long a call may still wait: enough for a
+ * healthy server (a job or request in flight finishes), not for a stalled one. */
+#define FA_DB_STOP_GRACE_MS 1000
 
 typedef enum { FA_DB_DOWN, FA_DB_CONNECTED } fa_db_state_t;
 
@@ -243,10 +246,13 @@ static PGconn *fa_db_connect_bounded(const fa_db_t *db, int budget_ms, char *why
 /* Flushes what was sent and waits until a whole result can be taken without
  * blocking. Right after a send the answer is not there yet: a call costs one
  * poll() (on the socket and the wake fd) and the recv() that follows it,
- * which is what libpq's blocking PQexec does too. */
+ * which is what libpq's blocking PQexec does too. The wake fd readable means
+ * the process is stopping: the wait goes on for at most FA_DB_STOP_GRACE_MS
+ * more (the pipe stays readable, so it is watched no longer). */
 static fa_db_wait_t fa_db_wait(const fa_db_t *db, double deadline)
 {
     PGconn *conn = db->conn;
+    bool watch = db->wake_fd >= 0, stopping = false;
     for (;;) {
         int unsent = PQflush(conn);
         if (unsent < 0)
@@ -255,18 +261,22 @@ static fa_db_wait_t fa_db_wait(const fa_db_t *db, double deadline)
             return FA_DB_WAIT_READY;
         long left = (long)((deadline - fa_clock_monotonic()) * 1000.0 + 0.999);
         if (left <= 0)
-            return FA_DB_WAIT_TIMEOUT;
+            return stopping ? FA_DB_WAIT_STOP : FA_DB_WAIT_TIMEOUT;
         struct pollfd fds[2] = {
             {.fd = PQsocket(conn), .events = (short)(POLLIN | (unsent ? POLLOUT : 0))},
             {.fd = db->wake_fd, .events = POLLIN},
         };
         if (fds[0].fd < 0)
             return FA_DB_WAIT_LOST;
-        int n = poll(fds, db->wake_fd >= 0 ? 2 : 1, (int)left);
+        int n = poll(fds, watch ? 2 : 1, (int)left);
         if (n < 0 && errno != EINTR)
             return FA_DB_WAIT_LOST;
-        if (n > 0 && db->wake_fd >= 0 && fds[1].revents)
-            return FA_DB_WAIT_STOP;
+        if (n > 0 && watch && fds[1].revents) {
+            double grace = fa_clock_monotonic() + FA_DB_STOP_GRACE_MS / 1000.0;
+            watch = false;
+            stopping = grace < deadline;
+            deadline = stopping ? grace : deadline;
+        }
         if (n > 0 && (fds[0].revents & (POLLIN | POLLERR | POLLHUP)) && PQconsumeInput(conn) != 1)
             return FA_DB_WAIT_LOST;
     }
@@ -338,7 +348,8 @@ static void fa_db_reason_from_wait(fa_db_t *db, fa_db_wait_t wait, const char *w
     if (wait == FA_DB_WAIT_TIMEOUT)
         snprintf(why->text, sizeof(why->text), "%s: no answer within %ld ms", what, db->timeout_ms);
     else if (wait == FA_DB_WAIT_STOP)
-        snprintf(why->text, sizeof(why->text), "%s: interrupted, the process is stopping", what);
+        snprintf(why->text, sizeof(why->text), "%s: no answer within %d ms of the stop", what,
+                 FA_DB_STOP_GRACE_MS);
     else
         snprintf(why->text, sizeof(why->text), "%s: %s", what,
                  fa_db_one_line(PQerrorMessage(db->conn), line, sizeof(line)));

@@ -89,12 +89,13 @@ void fa_db_set_timeout(fa_db_t *db, long timeout_ms);
 long fa_db_statement_timeout_ms(long timeout_ms);
 
 /* A descriptor that becomes readable when the process is stopping (the
- * stop signal's pipe, core/stop_signal.h): a call waiting on the database
- * then gives up at once (FA_ERR_UNAVAILABLE "database_unavailable", the
- * connection dropped, no cancel sent). For the job process, whose stop must
- * not wait on the database; request workers leave it unset, since a stop
- * lets them finish the requests already accepted, each bounded by the
- * deadline. -1 (the default) watches nothing. */
+ * stop signal's pipe, core/stop_signal.h): from then on a call waits at most
+ * one more second (less when its deadline is nearer), so a stop never waits
+ * on a stalled database while a job or request in flight on a healthy one
+ * still finishes. A call cut short fails with FA_ERR_UNAVAILABLE
+ * "database_unavailable" and drops the connection, without a cancel (it
+ * could block; the server's statement_timeout ends the statement). -1 (the
+ * default) watches nothing. */
 void fa_db_set_wake_fd(fa_db_t *db, int fd);
 
 /* Connected and prepared, or FA_ERR_UNAVAILABLE without waiting when the

@@ -195,8 +195,8 @@ int fa_jobs_main(const fa_config_t *cfg, int argc, char **argv)
                 .services = fa_services_create(cfg),
                 .worker_id = fa_worker_id()},
     };
-    /* A stop must not wait on the database: SIGTERM ends a call in flight at
-     * once (its job is taken over when its lease expires). */
+    /* A stop must not wait on a stalled database: after SIGTERM a call waits
+     * at most a second more; a healthy one still lets the job finish. */
     fa_db_set_timeout(l.env.db, cfg->db_timeout_ms);
     fa_db_set_wake_fd(l.env.db, fa_wake_fd);
     fa_log_info("jobs",

@@ -163,6 +163,7 @@ _Noreturn void fa_worker_main(const fa_config_t *config, int listen_fd, int inde
     fa_metrics_bind_slot((size_t)index);
     fa_worker_t w;
     fa_worker_open(&w, config, index);
+    fa_db_set_wake_fd(w.db, wake_fd); /* a stop does not wait on a stalled database */
     fa_fcgi_t *f = fa_fcgi_create(listen_fd);
     fa_error_t ignored;
     fa_db_ready(w.db, &ignored); /* connect early; a failure is retried per request */
