@@ -113,7 +113,9 @@ extern const char fa_db_err_retry[];
 /* Executes a registered statement with text parameters (NULL = SQL NULL).
  * The result is released with the arena. Returns NULL and sets err on
  * failure: FA_ERR_UNAVAILABLE when the connection broke (the worker
- * reconnects later), FA_ERR_CONFLICT fa_db_err_conflict for a unique
+ * reconnects later) or the server ended the statement at statement_timeout
+ * or the client deadline passed ("database_timeout"; the connection is
+ * then dropped too), FA_ERR_CONFLICT fa_db_err_conflict for a unique
  * violation (23505), FA_ERR_INTERNAL otherwise (SQLSTATE in err->detail),
  * and FA_ERR_INTERNAL "statement_not_registered" without a round trip for a
  * name nobody registered (only possible when fa_db_check_statements was
@@ -148,7 +150,9 @@ PGresult *fa_db_exec_binary(fa_db_t *db, fa_arena_t *arena, const fa_db_use_t *s
 PGresult *fa_db_exec_sql(fa_db_t *db, fa_arena_t *arena, const char *sql, fa_error_t *err);
 
 /* Runs fn inside BEGIN ... COMMIT; rolls back when fn returns non-OK or the
- * commit fails. fn's error is passed through. Returns OK only after COMMIT
+ * commit fails. fn's error is passed through. BEGIN and COMMIT are bounded
+ * like any call: a COMMIT past the deadline is reported as failed (503),
+ * though the server may have applied it. Returns OK only after COMMIT
  * succeeded, so a caller never reports a write that did not happen. */
 typedef fa_status_t (*fa_db_tx_fn)(fa_db_t *db, fa_arena_t *arena, void *ctx, fa_error_t *err);
 fa_status_t fa_db_transaction(fa_db_t *db, fa_arena_t *arena, fa_db_tx_fn fn, void *ctx,

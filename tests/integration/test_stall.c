@@ -29,7 +29,7 @@
 /* After SIGTERM a call waits at most 1 s more (FA_DB_STOP_GRACE_MS), then
  * the process exits; 2 s of slack for a loaded machine. Its deadline is 30 s,
  * so only the stop signal's pipe can make this bound. */
-#define FA_STALL_JOBS_STOP_BOUND_S 3.0
+#define FA_STALL_STOP_BOUND_S 3.0
 
 enum { FA_STALL_MAX_STOPPED = 16, FA_STALL_WORKERS = 2 };
 
@@ -340,13 +340,73 @@ static void test_jobs_stop_with_their_backend_stopped(void)
              "the job process with its backend stopped: exit %d after SIGTERM (-1 = "
              "still running after 5 s)",
              rc);
-    FA_CHECK(rc == -1 || took < FA_STALL_JOBS_STOP_BOUND_S,
+    FA_CHECK(rc == -1 || took < FA_STALL_STOP_BOUND_S,
              "the job process took %.2f s to stop on SIGTERM (bound %.1f s)", took,
-             FA_STALL_JOBS_STOP_BOUND_S);
+             FA_STALL_STOP_BOUND_S);
     printf("\n    job process with its backend stopped: exit %d %.3f s after SIGTERM\n", rc, took);
     free(app);
     free(app_env);
     free(log);
+}
+
+/* ---- a worker stops whatever its backend does ---------------------------- */
+
+typedef struct {
+    fa_stall_probe_t probe;
+    double answered; /* fa_now() */
+} fa_stall_timed_t;
+
+static void *fa_stall_timed_probe(void *arg)
+{
+    fa_stall_timed_t *t = arg;
+    fa_stall_probe(&t->probe);
+    t->answered = fa_now();
+    return NULL;
+}
+
+/* The instance again, one worker, a 20 s deadline: only the stop signal's
+ * pipe can end the wait within the bound. Today's worker waits until the
+ * master's drain (10 s) kills it, and nginx answers 502. */
+static void test_worker_stops_with_its_backend_stopped(void)
+{
+    fa_stall_user_ready();
+    fa_instance_stop(&fa_stall_service);
+    const char *extra[] = {"FOUNDRY_AUTH_WORKERS=1", "FOUNDRY_AUTH_DB_TIMEOUT_MS=20000", NULL};
+    FA_CHECK_FATAL(fa_stall_start_service(extra), "the one-worker instance did not start");
+    fa_backend_wait_t one = {fa_stall_app, 1};
+    FA_CHECK_FATAL(fa_wait_until(10000, 50, fa_stall_backends_are, &one),
+                   "the one worker's backend is not the only one of %s", fa_stall_app);
+    fa_http_response_t *warm = fa_stall_get("/v1/auth/session");
+    long warm_status = warm->status;
+    fa_http_response_free(warm);
+    FA_CHECK_FATAL(warm_status == 200, "GET /v1/auth/session before the stall: %ld", warm_status);
+    pid_t backend;
+    fa_stall_backends(fa_stall_app, &backend, 1);
+    bool stopped = fa_stall_stop_backend(backend);
+    fa_stall_timed_t t = {.probe = {.path = "/v1/auth/session"}};
+    pthread_t th;
+    if (pthread_create(&th, NULL, fa_stall_timed_probe, &t) != 0)
+        abort();
+    fa_sleep_ms(500); /* the request is waiting on the frozen backend */
+    double t0 = fa_now();
+    kill(fa_stall_service.pid, SIGTERM);
+    int rc = fa_wait_pid(fa_stall_service.pid, 12000);
+    double exited = fa_now() - t0;
+    pthread_join(th, NULL);
+    fa_stall_resume_all();
+    if (rc != -1)
+        fa_stall_service.pid = 0; /* reaped: nothing left for fa_instance_stop to signal */
+    double answered = t.answered - t0;
+    FA_CHECK(stopped, "kill -STOP %d (the worker's backend) failed", (int)backend);
+    FA_CHECK(t.probe.status == 503 && answered < FA_STALL_STOP_BOUND_S,
+             "the request in flight at SIGTERM: %ld %s %.2f s after it (want 503 within %.1f s)",
+             t.probe.status, t.probe.error, answered, FA_STALL_STOP_BOUND_S);
+    FA_CHECK(rc == 0 && exited < FA_STALL_STOP_BOUND_S + 1.0,
+             "the instance exited %d %.2f s after SIGTERM (want 0 within %.1f s)", rc, exited,
+             FA_STALL_STOP_BOUND_S + 1.0);
+    printf("\n    worker with its backend stopped (deadline 20 s): the request in flight answered "
+           "%ld %.2f s after SIGTERM, the instance exited %d after %.2f s\n",
+           t.probe.status, answered, rc, exited);
 }
 
 /* ---- why a connection failed, once --------------------------------------- */
@@ -400,5 +460,7 @@ void fa_register_stall_suite(void)
                 test_stalled_backends_answer_503_then_recover);
     fa_test_add(s, "the job process stops on SIGTERM with its backend stopped",
                 test_jobs_stop_with_their_backend_stopped);
+    fa_test_add(s, "a worker stops on SIGTERM with its backend stopped",
+                test_worker_stops_with_its_backend_stopped);
     fa_test_add(s, "why a connection failed is logged once", test_connect_failure_logged_once);
 }
