@@ -31,7 +31,9 @@
  * so only the stop signal's pipe can make this bound. */
 #define FA_STALL_STOP_BOUND_S 3.0
 
-enum { FA_STALL_MAX_STOPPED = 16, FA_STALL_WORKERS = 2 };
+/* One worker per probe: the session check and the snapshot (prepared
+ * statements) and /readyz (an unprepared one, the path BEGIN and COMMIT take). */
+enum { FA_STALL_MAX_STOPPED = 16, FA_STALL_WORKERS = 3 };
 
 static fa_instance_t fa_stall_service;
 static fa_own_nginx_t fa_stall_nginx = {.pid = -1};
@@ -126,8 +128,8 @@ static bool fa_stall_start_service(const char *const *extra)
 {
     char *app = fa_xasprintf("PGAPPNAME=%s", fa_stall_app);
     char *deadline = fa_xasprintf("FOUNDRY_AUTH_DB_TIMEOUT_MS=%d", FA_STALL_DEADLINE_MS);
-    const char *overrides[12] = {"FOUNDRY_AUTH_WORKERS=2", "FOUNDRY_AUTH_SOCKET_GROUP=www-data",
-                                 deadline, app};
+    char *workers = fa_xasprintf("FOUNDRY_AUTH_WORKERS=%d", FA_STALL_WORKERS);
+    const char *overrides[12] = {workers, "FOUNDRY_AUTH_SOCKET_GROUP=www-data", deadline, app};
     size_t n = 4;
     for (size_t i = 0; extra && extra[i] && n < 11; i++)
         overrides[n++] = extra[i];
@@ -135,6 +137,7 @@ static bool fa_stall_start_service(const char *const *extra)
     bool up = fa_instance_start(&fa_stall_service, "stall", overrides);
     free(app);
     free(deadline);
+    free(workers);
     return up;
 }
 
@@ -231,8 +234,8 @@ static void test_stalled_backends_answer_503_then_recover(void)
         stopped = fa_stall_stop_backend(before[i]) && stopped;
 
     /* One request per worker: each waits on its own frozen backend. */
-    fa_stall_probe_t probes[FA_STALL_WORKERS] = {{.path = "/v1/auth/session"},
-                                                 {.path = "/v1/app/snapshot"}};
+    fa_stall_probe_t probes[FA_STALL_WORKERS] = {
+        {.path = "/v1/auth/session"}, {.path = "/v1/app/snapshot"}, {.path = "/readyz"}};
     pthread_t th[FA_STALL_WORKERS];
     for (size_t i = 0; i < FA_STALL_WORKERS; i++)
         if (pthread_create(&th[i], NULL, fa_stall_probe, &probes[i]) != 0)
@@ -282,12 +285,13 @@ static void test_stalled_backends_answer_503_then_recover(void)
              "the instance log does not say \"%s\" for each worker", needle);
     free(needle);
     free(log);
-    printf("\n    stalled backends: %zu stopped; %s %ld %s in %.2f s, %s %ld %s in %.2f s "
-           "(deadline %d ms); 200s on %zu fresh connection(s) %.2f s later; stopped backends "
-           "gone %.2f s after SIGCONT\n",
-           n, probes[0].path, probes[0].status, probes[0].error, probes[0].seconds, probes[1].path,
-           probes[1].status, probes[1].error, probes[1].seconds, FA_STALL_DEADLINE_MS, new_backends,
-           fresh_s, gone_s);
+    printf("\n    stalled backends: %zu stopped (deadline %d ms);", n, FA_STALL_DEADLINE_MS);
+    for (size_t i = 0; i < FA_STALL_WORKERS; i++)
+        printf(" %s %ld %s in %.2f s;", probes[i].path, probes[i].status, probes[i].error,
+               probes[i].seconds);
+    printf(" 200s on %zu fresh connection(s) %.2f s later; stopped backends gone %.2f s after "
+           "SIGCONT\n",
+           new_backends, fresh_s, gone_s);
 }
 
 /* ---- the job process stops whatever its backend does --------------------- */
