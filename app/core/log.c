@@ -4,17 +4,24 @@
  * integration suite scanning the log for every secret it saw). */
 #include "core/log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
+#include "core/metrics.h"
 #include "core/timefmt.h"
 
 static fa_log_level_t fa_log_min = FA_LOG_INFO;
@@ -60,21 +67,150 @@ static pid_t fa_log_getpid(void)
     return fa_log_pid;
 }
 
-/* One write(2) per line so lines from several workers never interleave. */
+/* ---- the writer: never blocks serving --------------------------------- */
+
+/* A stalled log reader (journald restarting, a full pipe nobody drains) must
+ * not stop the service: every write is non-blocking and a line that cannot
+ * be written whole is dropped and counted. How non-blocking is had depends
+ * on what stderr is, because O_NONBLOCK belongs to the open file description,
+ * which a parent (a shell, a terminal, a supervisor) may share with us:
+ *   - a socket (journald's stream): send(MSG_DONTWAIT | MSG_NOSIGNAL) per
+ *     call, the description is left alone;
+ *   - a pipe or a terminal: reopened through /proc/self/fd/2, which gives a
+ *     description of our own (the same pipe or tty), made non-blocking;
+ *   - a regular file: writes do not wait on a reader; left as is.
+ * Our children (workers) inherit fd 2 after this, so they share our
+ * non-blocking description, never the parent's. */
+typedef enum { FA_LOG_OUT_WRITE, FA_LOG_OUT_SEND } fa_log_out_t;
+
+static fa_log_out_t fa_log_out = FA_LOG_OUT_WRITE;
+static uint64_t fa_log_dropped_count;
+/* The tail of a line a stream socket took only in part. It goes out before
+ * anything else (lines arriving meanwhile are dropped), so this process
+ * never leaves half a line in the stream. */
+static char *fa_log_pending;
+static size_t fa_log_pending_len;
+
+/* Budget to finish a line a stream socket took only in part: short enough
+ * that a request never waits long on logging, long enough for a reader that
+ * is merely slow. A pipe never takes part of a line of up to PIPE_BUF bytes
+ * (4096: every line but a request with a very long path). */
+#define FA_LOG_FINISH_MS 20
+
+void fa_log_nonblocking(void)
+{
+    struct stat st;
+    if (fstat(STDERR_FILENO, &st) != 0)
+        return;
+    if (S_ISSOCK(st.st_mode)) {
+        fa_log_out = FA_LOG_OUT_SEND;
+        return;
+    }
+    if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
+        return;
+    int fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (dup2(fd, STDERR_FILENO) < 0)
+            fcntl(STDERR_FILENO, F_SETFL, fcntl(STDERR_FILENO, F_GETFL) | O_NONBLOCK);
+        close(fd);
+        return;
+    }
+    /* No /proc, or the pipe has no reader (ENXIO): the shared description
+     * is made non-blocking; a hung service is worse than a surprised parent. */
+    int flags = fcntl(STDERR_FILENO, F_GETFL);
+    if (flags >= 0)
+        fcntl(STDERR_FILENO, F_SETFL, flags | O_NONBLOCK);
+}
+
+uint64_t fa_log_dropped(void)
+{
+    return fa_log_dropped_count;
+}
+
+static void fa_log_drop(void)
+{
+    fa_log_dropped_count++;
+    fa_metrics_inc(FA_METRIC_LOG_LINES_DROPPED);
+}
+
+/* Writes what it can of p[0..n) without blocking, giving a partial write
+ * until deadline (0: no wait) to finish; returns the bytes written. */
+static size_t fa_log_write_some(const char *p, size_t n, double deadline)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = fa_log_out == FA_LOG_OUT_SEND
+                        ? send(STDERR_FILENO, p + done, n - done, MSG_DONTWAIT | MSG_NOSIGNAL)
+                        : write(STDERR_FILENO, p + done, n - done);
+        if (w > 0) {
+            done += (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (done == 0 || (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+            break; /* nothing taken (the line is dropped whole), or no reader at all */
+        int left_ms = (int)((deadline - fa_clock_monotonic()) * 1000.0);
+        struct pollfd pfd = {.fd = STDERR_FILENO, .events = POLLOUT};
+        if (left_ms <= 0 || poll(&pfd, 1, left_ms) <= 0)
+            break;
+    }
+    return done;
+}
+
+static bool fa_log_flush_pending(void)
+{
+    if (!fa_log_pending)
+        return true;
+    size_t w = fa_log_write_some(fa_log_pending, fa_log_pending_len, 0);
+    fa_log_pending_len -= w;
+    memmove(fa_log_pending, fa_log_pending + w, fa_log_pending_len);
+    if (fa_log_pending_len > 0)
+        return false;
+    free(fa_log_pending);
+    fa_log_pending = NULL;
+    return true;
+}
+
+/* A whole line or nothing: a line the reader cannot take at once is dropped
+ * and counted; one a stream socket took in part is finished, now or first
+ * thing next time. */
+static void fa_log_write_line(const char *buf, size_t n)
+{
+    if (!fa_log_flush_pending()) {
+        fa_log_drop();
+        return;
+    }
+    size_t w = fa_log_write_some(buf, n, fa_clock_monotonic() + FA_LOG_FINISH_MS / 1000.0);
+    if (w == 0) {
+        fa_log_drop();
+    } else if (w < n) {
+        fa_log_pending = malloc(n - w);
+        if (!fa_log_pending)
+            abort(); /* out of memory aborts the worker; the master restarts it */
+        memcpy(fa_log_pending, buf + w, n - w);
+        fa_log_pending_len = n - w;
+    }
+}
+
+/* One write per line so lines from several workers never interleave. */
 static void fa_log_emit(json_t *line)
 {
     char buf[4096];
     size_t n = json_dumpb(line, buf, sizeof(buf) - 1, JSON_COMPACT | JSON_REAL_PRECISION(6));
     if (n > 0 && n < sizeof(buf) - 1) {
         buf[n++] = '\n';
-        ssize_t w = write(STDERR_FILENO, buf, n);
-        (void)w;
+        fa_log_write_line(buf, n);
     } else if (n > 0) {
         char *big = json_dumps(line, JSON_COMPACT);
-        if (big) {
-            dprintf(STDERR_FILENO, "%s\n", big);
-            free(big);
+        size_t len = big ? strlen(big) : 0;
+        char *with_nl = big ? realloc(big, len + 2) : NULL;
+        if (with_nl) {
+            with_nl[len] = '\n';
+            fa_log_write_line(with_nl, len + 1);
+            big = with_nl;
         }
+        free(big);
     }
     json_decref(line);
 }
@@ -254,8 +390,6 @@ void fa_log_request(const fa_request_log_t *e)
         FA_LINE_LIT(&l, "\"");
     }
     FA_LINE_LIT(&l, "}\n");
-    if (!l.overflow) {
-        ssize_t w = write(STDERR_FILENO, buf, (size_t)(l.p - buf));
-        (void)w;
-    }
+    if (!l.overflow)
+        fa_log_write_line(buf, (size_t)(l.p - buf));
 }

@@ -12,6 +12,15 @@
 void fa_log_init(fa_log_level_t level, const char *process); /* process: "serve", "jobs", ... */
 void fa_log_set_request_id(const char *request_id);          /* NULL clears */
 
+/* Logging never blocks serving: after this, a line the reader cannot take
+ * at once is dropped whole (never half a line) and counted, in this
+ * process and in /metrics (foundry_auth_log_lines_dropped_total). For
+ * long-running processes (serve's master before it forks, jobs); a parent
+ * sharing our stderr (a shell, a terminal) keeps its blocking writes. */
+void fa_log_nonblocking(void);
+/* Lines this process dropped so far. */
+uint64_t fa_log_dropped(void);
+
 void fa_log(fa_log_level_t level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -44,6 +44,7 @@ static const char *const fa_metric_names[FA_METRIC_COUNT] = {
     [FA_METRIC_SIGNIN_RATE_LIMITED] =
         "foundry_auth_sign_ins_refused_total{reason=\"github_rate_limited\"}",
     [FA_METRIC_ADMIN_THROTTLED] = "foundry_auth_admin_auth_throttled_total",
+    [FA_METRIC_LOG_LINES_DROPPED] = "foundry_auth_log_lines_dropped_total",
 };
 
 static fa_slot_t *fa_slot(size_t i)

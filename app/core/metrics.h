@@ -23,6 +23,7 @@ typedef enum {
     FA_METRIC_GITHUB_CALLS_WITHHELD, /* a GitHub call not made: still limited */
     FA_METRIC_SIGNIN_RATE_LIMITED,   /* sign-ins refused while GitHub limits us */
     FA_METRIC_ADMIN_THROTTLED,       /* admin requests refused by the failure throttle */
+    FA_METRIC_LOG_LINES_DROPPED,     /* log lines the stderr reader could not take */
     FA_METRIC_COUNT
 } fa_metric_t;
 

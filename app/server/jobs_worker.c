@@ -186,6 +186,7 @@ int fa_jobs_main(const fa_config_t *cfg, int argc, char **argv)
     (void)argc;
     (void)argv;
     fa_wake_fd = fa_stop_signal_install();
+    fa_log_nonblocking();
     if (!fa_privileges_drop(cfg))
         return 3;
     fa_jobs_loop_t l = {

@@ -116,6 +116,7 @@ static void fa_drain(fa_slot_t *slots, int count, long drain_seconds)
 int fa_master_run(const fa_config_t *cfg)
 {
     char err[256];
+    fa_log_nonblocking(); /* before fork: the workers share the non-blocking stderr */
     /* The master holds the configured secrets too; workers inherit this
      * across fork and set it again after dropping root. */
     fa_privileges_harden();

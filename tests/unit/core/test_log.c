@@ -1,7 +1,12 @@
 /* Structured logs (log.c): stderr is pointed at a temporary file and every
  * line written must be one JSON object with the documented fields. */
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/clock.h"
 
 #include "core/log.h"
 #include "unit_test.h"
@@ -11,6 +16,14 @@
 static json_t *lines[MAX_LINES];
 static size_t line_count;
 static char *captured;
+
+/* Forgets the parsed lines but keeps what was captured. */
+static void release_lines_keep(void)
+{
+    for (size_t i = 0; i < line_count; i++)
+        json_decref(lines[i]);
+    line_count = 0;
+}
 
 static void release_lines(void)
 {
@@ -376,6 +389,100 @@ static void test_process_name_bounded(void)
     fa_log_init(FA_LOG_INFO, "serve");
 }
 
+/* ---- a stalled reader (issue 15) ------------------------------------- */
+
+/* Logs lines into a stderr nobody reads until some are dropped. Before
+ * issue 15 the first write past the buffer blocked for ever: the alarm
+ * turns that hang into a failed run. */
+static uint64_t log_into_stalled_reader(int write_end)
+{
+    int saved = dup(STDERR_FILENO);
+    CU_ASSERT_FATAL(saved >= 0 && dup2(write_end, STDERR_FILENO) >= 0);
+    fa_log_nonblocking();
+    uint64_t before = fa_log_dropped();
+    alarm(10);
+    double start = fa_clock_monotonic();
+    for (int i = 0; i < 3000; i++)
+        fa_log_info("test", "line %d of a log nobody reads, padded to a realistic size %0100d", i, 0);
+    double took = fa_clock_monotonic() - start;
+    alarm(0);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    /* 3,000 lines of ~250 bytes are ~12 buffers' worth: most are dropped,
+     * and dropping costs no wait (bound generous for a shared machine). */
+    CU_ASSERT(took < 2.0);
+    return fa_log_dropped() - before;
+}
+
+/* Reads what the reader got and checks every line is a whole JSON object. */
+static size_t drain_whole_lines(int read_end)
+{
+    fcntl(read_end, F_SETFL, fcntl(read_end, F_GETFL) | O_NONBLOCK);
+    fa_buf_t got;
+    fa_buf_init(&got, arena, 1 << 20);
+    char chunk[65536];
+    ssize_t r;
+    while ((r = read(read_end, chunk, sizeof chunk)) > 0)
+        fa_buf_append(&got, chunk, (size_t)r);
+    free(captured);
+    captured = strdup(fa_buf_cstr(&got));
+    release_lines_keep();
+    CU_ASSERT(parse_captured());
+    return strlen(captured);
+}
+
+static void test_full_pipe_drops_whole_lines(void)
+{
+    fa_log_init(FA_LOG_INFO, "serve");
+    int p[2];
+    CU_ASSERT_FATAL(pipe(p) == 0);
+    uint64_t dropped = log_into_stalled_reader(p[1]);
+    CU_ASSERT(dropped > 0);
+    /* Our own description stays blocking: the reopened one is the service's. */
+    CU_ASSERT_EQUAL(fcntl(p[1], F_GETFL) & O_NONBLOCK, 0);
+    CU_ASSERT(drain_whole_lines(p[0]) > 0);
+    close(p[0]);
+    close(p[1]);
+    release_lines();
+}
+
+static void test_full_socket_drops_whole_lines(void)
+{
+    fa_log_init(FA_LOG_INFO, "serve");
+    int sv[2];
+    CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    uint64_t dropped = log_into_stalled_reader(sv[1]);
+    CU_ASSERT(dropped > 0);
+    CU_ASSERT_EQUAL(fcntl(sv[1], F_GETFL) & O_NONBLOCK, 0);
+    /* The reader catches up: a line the socket took in part is finished
+     * before the next one, so the stream holds whole lines only. */
+    size_t first = drain_whole_lines(sv[0]);
+    int saved = dup(STDERR_FILENO);
+    dup2(sv[1], STDERR_FILENO);
+    fa_log_info("test", "after the reader caught up");
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    char *before = strdup(captured);
+    drain_whole_lines(sv[0]);
+    size_t n = strlen(captured);
+    CU_ASSERT(first > 0 && n > 0);
+    CU_ASSERT(n >= strlen("after the reader caught up"));
+    CU_ASSERT(strstr(captured, "after the reader caught up") != NULL);
+    /* The part held back plus this line still parse with what came first. */
+    fa_buf_t all;
+    fa_buf_init(&all, arena, strlen(before) + n + 1);
+    fa_buf_append_cstr(&all, before);
+    fa_buf_append_cstr(&all, captured);
+    free(captured);
+    captured = strdup(fa_buf_cstr(&all));
+    release_lines_keep();
+    CU_ASSERT(parse_captured());
+    free(before);
+    close(sv[0]);
+    close(sv[1]);
+    release_lines();
+}
+
 int main(void)
 {
     static const test_case_t tests[] = {
@@ -393,6 +500,8 @@ int main(void)
         TEST(test_long_message_one_line),
         TEST(test_long_utf8_message_keeps_text),
         TEST(test_process_name_bounded),
+        TEST(test_full_pipe_drops_whole_lines),
+        TEST(test_full_socket_drops_whole_lines),
     };
     static const fa_unit_suite_t suite = {
         .name = "core/log", .setup = test_arena_setup, .teardown = test_arena_teardown};
