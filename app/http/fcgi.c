@@ -7,19 +7,36 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 struct fa_fcgi {
     int listen_fd;
+    bool own_accept; /* a unix listener: accepted here, so the timeout comes first */
     FCGX_Request request;
     int accepted;
 };
+
+/* A peer that promises more than it sends (a body, the rest of its params)
+ * or stops reading the answer holds a single-threaded worker: every read
+ * and write on an accepted connection gives up after this long. nginx
+ * sends a whole request at once (it buffers the client's body), so only a
+ * broken or hostile peer ever comes near it. */
+#define FA_FCGI_IO_TIMEOUT_S 10
+
+static void fa_fcgi_set_timeouts(int fd)
+{
+    struct timeval tv = {.tv_sec = FA_FCGI_IO_TIMEOUT_S};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
 
 int fa_fcgi_listen(const char *path, const char *group, char *err, size_t err_len)
 {
@@ -81,6 +98,14 @@ fa_fcgi_t *fa_fcgi_create(int listen_fd)
     int flags = fcntl(listen_fd, F_GETFL);
     fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK);
     f->listen_fd = listen_fd;
+    /* A TCP connection inherits the listener's timeouts, so libfcgi may
+     * accept it (and apply FCGI_WEB_SERVER_ADDRS); a unix one does not, so
+     * it is accepted here and its timeouts set before libfcgi reads it. */
+    struct sockaddr_storage sa;
+    socklen_t len = sizeof(sa);
+    f->own_accept = getsockname(listen_fd, (struct sockaddr *)&sa, &len) == 0 &&
+                    sa.ss_family == AF_UNIX;
+    fa_fcgi_set_timeouts(listen_fd);
     FCGX_InitRequest(&f->request, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
     return f;
 }
@@ -106,8 +131,21 @@ int fa_fcgi_accept(fa_fcgi_t *f, int wake_fd)
         return 0;
     if (!(fds[0].revents & POLLIN))
         return 0;
+    if (f->own_accept && f->request.ipcFd < 0) {
+        int fd = accept4(f->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0)
+            return 0; /* EAGAIN: another worker took it */
+        fa_fcgi_set_timeouts(fd);
+        /* FCGX_Accept_r starts by finishing the previous request, which
+         * closes ipcFd unless the connection is kept: kept until libfcgi
+         * reads the BEGIN_REQUEST record, which sets keepConnection anew. */
+        f->request.ipcFd = fd;
+        f->request.keepConnection = 1;
+    }
     if (FCGX_Accept_r(&f->request) < 0)
         return 0; /* EAGAIN: another worker took it */
+    /* Again, for a connection libfcgi accepted itself after dropping ours. */
+    fa_fcgi_set_timeouts(f->request.ipcFd);
     f->accepted = 1;
     return 1;
 }
