@@ -67,6 +67,14 @@ static bool fa_own_nginx_write_conf(const fa_own_nginx_t *n, const char *conf, i
 bool fa_own_nginx_start(fa_own_nginx_t *n, const char *name, int workers, const char *http_extra,
                         const char *server_conf)
 {
+    return fa_own_nginx_start_on(n, name, workers, http_extra, server_conf, NULL);
+}
+
+bool fa_own_nginx_start_on(fa_own_nginx_t *n, const char *name, int workers,
+                           const char *http_extra, const char *server_conf, const char *socket)
+{
+    if (socket)
+        n->socket = socket;
     n->dir = fa_xasprintf("%s/%s-%d", fa_env("FA_TEST_TMP"), name, (int)getpid());
     n->pid = -1;
     n->port = fa_id_free_port();
