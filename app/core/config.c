@@ -531,8 +531,15 @@ static bool fa_load_process(fa_loader_t *l, fa_config_t *cfg)
                      &cfg->jobs_backoff_base_ms) ||
         !fa_get_long(l, "FOUNDRY_JOBS_POLL_MS", 5000, 10, 600000, &cfg->jobs_poll_ms) ||
         !fa_get_long(l, "FOUNDRY_JOBS_GC_SECONDS", 300, 1, 86400, &cfg->jobs_gc_seconds) ||
-        !fa_get_long(l, "FOUNDRY_JOBS_LEASE_SECONDS", 300, 30, 86400, &cfg->jobs_lease_seconds))
+        !fa_get_long(l, "FOUNDRY_JOBS_LEASE_SECONDS", 300, 2, 86400, &cfg->jobs_lease_seconds))
         return false;
+    /* A running job renews its lease between GitHub calls (issue 15): one
+     * call, and a token refresh before it, must fit in the lease. */
+    if (cfg->jobs_lease_seconds * 1000 < 2 * cfg->github_timeout_ms)
+        return fa_config_fail(l,
+                              "FOUNDRY_JOBS_LEASE_SECONDS: must be at least twice "
+                              "FOUNDRY_GITHUB_TIMEOUT_MS (%ld ms)",
+                              cfg->github_timeout_ms);
     const char *socket = fa_get(l, "FOUNDRY_AUTH_SOCKET");
     if (socket && strcmp(socket, "-") != 0 && strcmp(socket, "systemd") != 0 && socket[0] != '/')
         return fa_config_fail(l,

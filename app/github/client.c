@@ -516,6 +516,13 @@ static fa_status_t orgs_page(fa_github_t *gh, fa_arena_t *arena, const char *tok
 fa_status_t fa_github_list_orgs(fa_github_t *gh, fa_arena_t *arena, const char *token,
                                 fa_github_org_t **orgs, size_t *count, fa_error_t *err)
 {
+    return fa_github_list_orgs_paced(gh, arena, token, NULL, NULL, orgs, count, err);
+}
+
+fa_status_t fa_github_list_orgs_paced(fa_github_t *gh, fa_arena_t *arena, const char *token,
+                                      fa_github_page_fn before_page, void *ctx,
+                                      fa_github_org_t **orgs, size_t *count, fa_error_t *err)
+{
     *orgs = NULL;
     *count = 0;
     if (!fa_github_token_valid(token))
@@ -526,6 +533,8 @@ fa_status_t fa_github_list_orgs(fa_github_t *gh, fa_arena_t *arena, const char *
     for (int page = 0; url; page++) {
         if (page == FA_GITHUB_MAX_PAGES)
             return fa_github_bad_response(err, "/user/orgs has more than 50 pages");
+        if (before_page && before_page(ctx, page, err) != FA_OK)
+            return err->status;
         fa_status_t st = orgs_page(gh, arena, token, url, &list, &url, err);
         if (st != FA_OK)
             return st;

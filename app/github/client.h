@@ -121,6 +121,15 @@ typedef struct {
  * the cap, fail the whole call: a partial list would drop memberships. */
 fa_status_t fa_github_list_orgs(fa_github_t *gh, fa_arena_t *arena, const char *token,
                                 fa_github_org_t **orgs, size_t *count, fa_error_t *err);
+/* Called before each page is requested (page 0 first); a status other than
+ * FA_OK (with err set) ends the listing with that error. */
+typedef fa_status_t (*fa_github_page_fn)(void *ctx, int page, fa_error_t *err);
+/* The same, calling before_page (may be NULL) before each page: a caller
+ * that must stay alive across a long listing (a job renewing its lease)
+ * does it between pages, and can stop it. */
+fa_status_t fa_github_list_orgs_paced(fa_github_t *gh, fa_arena_t *arena, const char *token,
+                                      fa_github_page_fn before_page, void *ctx,
+                                      fa_github_org_t **orgs, size_t *count, fa_error_t *err);
 
 /* PUT {api_url}/user/starred/{owner}/{repo} (Content-Length: 0) → 204.
  * owner_repo is "owner/repo" with GitHub's name characters. */

@@ -150,6 +150,21 @@ static fa_status_t fa_refresh(fa_job_env_t *env, fa_job_t *job, fa_github_token_
     return FA_OK;
 }
 
+typedef struct {
+    fa_job_env_t *env;
+    fa_job_t *job;
+} fa_sync_pace_t;
+
+/* Before each page: the lease renewed, so a long listing (up to 50 pages
+ * of FOUNDRY_GITHUB_TIMEOUT_MS each) is never taken over and run a second
+ * time while it runs; a lease already lost stops the listing here. */
+static fa_status_t fa_sync_before_page(void *ctx, int page, fa_error_t *err)
+{
+    (void)page;
+    fa_sync_pace_t *p = ctx;
+    return fa_jobs_renew(p->env, p->job, err);
+}
+
 /* The orgs with the token, refreshing it once when it expired or GitHub
  * refuses it. */
 static fa_status_t fa_list_orgs(fa_job_env_t *env, fa_job_t *job, fa_github_org_t **orgs,
@@ -167,8 +182,10 @@ static fa_status_t fa_list_orgs(fa_job_env_t *env, fa_job_t *job, fa_github_org_
         refreshed = true;
     }
     fa_github_t *gh = env->services->github;
+    fa_sync_pace_t pace = {env, job};
     for (;;) {
-        st = fa_github_list_orgs(gh, env->arena, tok.access_token, orgs, count, err);
+        st = fa_github_list_orgs_paced(gh, env->arena, tok.access_token, fa_sync_before_page, &pace,
+                                       orgs, count, err);
         if (st == FA_OK || !fa_error_is(err, fa_github_err_unauthorized))
             break;
         if (refreshed || !tok.refresh_token)

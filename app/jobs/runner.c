@@ -44,6 +44,11 @@ static const fa_db_statement_t fa_runner_statements[] = {
      "UPDATE jobs SET status = $3, last_error = $4, updated_at = now() "
      "WHERE id = $1 AND status = 'running' AND locked_by = $2 RETURNING id",
      4},
+    /* The claim's lease, set again: a job still running is not taken over. */
+    {"jobs_renew",
+     "UPDATE jobs SET locked_at = now(), updated_at = now() "
+     "WHERE id = $1 AND status = 'running' AND locked_by = $2 RETURNING id",
+     2},
     {"jobs_take_over",
      "UPDATE jobs SET locked_by = $1, locked_at = now(), updated_at = now() WHERE id IN ("
      "SELECT id FROM jobs WHERE status = 'running' "
@@ -201,6 +206,15 @@ static fa_status_t fa_lease_lost(fa_error_t *err)
 {
     return fa_error_set(err, FA_ERR_CONFLICT, fa_jobs_err_lease_lost,
                         "the job is no longer held by this worker", NULL);
+}
+
+fa_status_t fa_jobs_renew(fa_job_env_t *env, fa_job_t *job, fa_error_t *err)
+{
+    const char *values[2] = {fa_arena_sprintf(env->arena, "%lld", job->id), env->worker_id};
+    PGresult *r = fa_db_exec(env->db, env->arena, "jobs_renew", 2, values, err);
+    if (!r)
+        return err->status;
+    return PQntuples(r) == 1 ? FA_OK : fa_lease_lost(err);
 }
 
 typedef struct {

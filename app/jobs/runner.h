@@ -107,6 +107,12 @@ void fa_jobs_run(fa_job_env_t *env, fa_job_t *job);
 fa_status_t fa_jobs_commit(fa_job_env_t *env, fa_job_t *job, fa_db_tx_fn fn, void *ctx,
                            fa_error_t *err);
 
+/* Sets the job's lease again (locked_at = now), as the claim did. A kind
+ * whose run can outlast FOUNDRY_JOBS_LEASE_SECONDS calls it between steps
+ * (org sync: before each page). FA_ERR_CONFLICT fa_jobs_err_lease_lost when
+ * the job is no longer running under this worker: the kind stops there. */
+fa_status_t fa_jobs_renew(fa_job_env_t *env, fa_job_t *job, fa_error_t *err);
+
 /* Crashed-worker recovery: jobs running for longer than the lease are taken
  * over and ended like a failed run (retry with backoff, or dead). */
 fa_status_t fa_jobs_recover(fa_job_env_t *env, long lease_seconds, long *recovered,

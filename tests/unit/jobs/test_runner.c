@@ -261,8 +261,10 @@ static void test_job_settings_refused_name_the_variable(void)
         {{NULL, "-1", NULL, NULL}, "FOUNDRY_JOBS_POLL_MS"},
         {{NULL, NULL, "0", NULL}, "FOUNDRY_JOBS_GC_SECONDS"},
         {{NULL, NULL, "10s", NULL}, "FOUNDRY_JOBS_GC_SECONDS"},
-        /* Shorter than a job can run would hand live jobs to a second worker. */
-        {{NULL, NULL, NULL, "29"}, "FOUNDRY_JOBS_LEASE_SECONDS"},
+        /* Shorter than two GitHub calls (5 s by default) would hand live
+         * jobs to a second worker between two lease renewals. */
+        {{NULL, NULL, NULL, "9"}, "FOUNDRY_JOBS_LEASE_SECONDS"},
+        {{NULL, NULL, NULL, "1"}, "FOUNDRY_JOBS_LEASE_SECONDS"},
         {{NULL, NULL, NULL, "1h"}, "FOUNDRY_JOBS_LEASE_SECONDS"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
