@@ -127,10 +127,23 @@ uint64_t fa_log_dropped(void)
     return fa_log_dropped_count;
 }
 
+/* Drops not yet told in the log itself: the jobs process has no /metrics,
+ * so the first line that gets through after drops is followed by a count. */
+static uint64_t fa_log_unreported;
+
 static void fa_log_drop(void)
 {
     fa_log_dropped_count++;
+    fa_log_unreported++;
     fa_metrics_inc(FA_METRIC_LOG_LINES_DROPPED);
+}
+
+static void fa_log_report_drops(void)
+{
+    uint64_t n = fa_log_unreported;
+    fa_log_unreported = 0; /* before logging: the report goes through this path */
+    fa_log(FA_LOG_WARN, "log", "dropped %llu log line(s): the reader of stderr could not keep up",
+           (unsigned long long)n);
 }
 
 /* Writes what it can of p[0..n) without blocking, giving a partial write
@@ -184,6 +197,8 @@ static void fa_log_write_line(const char *buf, size_t n)
     size_t w = fa_log_write_some(buf, n, fa_clock_monotonic() + FA_LOG_FINISH_MS / 1000.0);
     if (w == 0) {
         fa_log_drop();
+    } else if (w == n && fa_log_unreported > 0) {
+        fa_log_report_drops();
     } else if (w < n) {
         fa_log_pending = malloc(n - w);
         if (!fa_log_pending)
