@@ -537,6 +537,139 @@ static void test_unchanged_sign_in_writes_nothing(void)
     free(before), free(after), free(done);
     fa_http_jar_free(jar);
     fa_http_jar_free(again);
+
+/* ---- leases renewed while a job runs (issue 15) ------------------------------ */
+
+/* 401 organizations: five pages of /user/orgs at 100 a page. With the
+ * emulator holding each page 1 s, the sync runs over 5 s against a 3 s
+ * lease (the GitHub timeout, 1.5 s, fits twice in it as the config asks);
+ * the other job process checks for expired leases every 200 ms. */
+#define FA_LEASE_ORGS 401
+#define FA_LEASE_PAGES 5
+#define FA_LEASE_ORG_BASE 4100000000LL
+static const char *const fa_short_lease[] = {"FOUNDRY_JOBS_LEASE_SECONDS=3",
+                                             "FOUNDRY_GITHUB_TIMEOUT_MS=1500",
+                                             "FOUNDRY_JOBS_POLL_MS=200", NULL};
+
+static bool fa_lease_orgs(long long *ids)
+{
+    for (int i = 0; i < FA_LEASE_ORGS; i++) {
+        ids[i] = FA_LEASE_ORG_BASE + i;
+        char *org = fa_xasprintf("{\"id\":%lld,\"login\":\"lease-org-%d\",\"name\":\"Lease %d\"}",
+                                 ids[i], i, i);
+        fa_http_response_t *r = fa_emulator_post("orgs", org);
+        bool ok = r->status >= 200 && r->status < 300;
+        fa_http_response_free(r);
+        free(org);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* A user with FA_LEASE_ORGS organizations, the main job process paused and
+ * each /user/orgs page held 1 s. */
+static void fa_lease_setup(fa_test_user_t *u, const char *prefix)
+{
+    static long long ids[FA_LEASE_ORGS];
+    FA_CHECK_FATAL(fa_lease_orgs(ids), "create %d organizations at the emulator", FA_LEASE_ORGS);
+    FA_CHECK_FATAL(fa_user_create(u, prefix, ids, FA_LEASE_ORGS, false), "create emulator user");
+    FA_CHECK_FATAL(fa_jobs_pause(), "pause the main job process");
+    FA_CHECK_FATAL(fa_emulator_arm_fault("{\"endpoint\":\"orgs\",\"delayMs\":1000}"),
+                   "arm the slow /user/orgs pages");
+}
+
+static bool fa_lease_spawn(fa_jobs_proc_t *p)
+{
+    bool up = fa_jobs_spawn(p, fa_short_lease);
+    if (!up) {
+        fa_emulator_clear_faults();
+        fa_jobs_resume();
+    }
+    return up;
+}
+
+/* Before issue 15 the lease was never renewed: the idle process took the
+ * sync over after 3 s and ran it a second time while the first still ran
+ * (attempts 2, ten pages fetched). */
+static void test_long_sync_is_never_run_twice(void)
+{
+    fa_test_user_t u;
+    fa_lease_setup(&u, "lease");
+    fa_jobs_proc_t a, b;
+    FA_CHECK_FATAL(fa_lease_spawn(&a), "start a job process with a 3 s lease");
+    bool up = fa_lease_spawn(&b);
+    if (!up)
+        fa_jobs_terminate(&a, 15000);
+    FA_CHECK_FATAL(up, "start a second job process with a 3 s lease");
+    long before = fa_emulator_calls("orgs");
+    double start = fa_now();
+    fa_http_jar_t *jar = fa_http_jar_new();
+    bool signed_in = fa_user_sign_in(&u, jar);
+    bool synced = signed_in && fa_wait_sync_status(&u, "done", 40000);
+    double took = fa_now() - start;
+    fa_sleep_ms(500); /* a second run, if any, shows in the calls */
+    long calls = fa_emulator_calls("orgs") - before;
+    char *job = fa_last_sync_job(&u);
+    fa_emulator_clear_faults();
+    int rc_a = fa_jobs_terminate(&a, 15000), rc_b = fa_jobs_terminate(&b, 15000);
+    fa_jobs_resume();
+    FA_CHECK(signed_in && synced, "sign-in %d, sync done %d", signed_in, synced);
+    FA_CHECK(took > 3.0, "the sync took %.2f s, want longer than the 3 s lease", took);
+    FA_CHECK(strcmp(job, "done 1 -") == 0,
+             "a sync outliving its lease ended \"%s\", want \"done 1 -\" (one attempt)", job);
+    FA_CHECK(calls == FA_LEASE_PAGES, "/user/orgs was called %ld times, want %d (one run)", calls,
+             FA_LEASE_PAGES);
+    FA_CHECK(rc_a == 0 && rc_b == 0, "job processes exited %d and %d on SIGTERM", rc_a, rc_b);
+    fprintf(stderr, "\n  a %.2f s sync under a 3 s lease: %s, %ld pages fetched\n", took, job,
+            calls);
+    free(job);
+    fa_http_jar_free(jar);
+}
+
+/* A lease lost while the job runs (here: taken by hand, with a lease far
+ * ahead so that nobody takes it back) stops the job before its next page. Before issue 15 it fetched
+ * every page and only noticed at its commit. */
+static void test_lost_lease_stops_the_sync(void)
+{
+    fa_test_user_t u;
+    fa_lease_setup(&u, "lost");
+    fa_jobs_proc_t a;
+    FA_CHECK_FATAL(fa_lease_spawn(&a), "start a job process with a 3 s lease");
+    long before = fa_emulator_calls("orgs");
+    fa_http_jar_t *jar = fa_http_jar_new();
+    bool signed_in = fa_user_sign_in(&u, jar);
+    bool running = signed_in && fa_wait_sync_status(&u, "running", 10000);
+    fa_sleep_ms(500); /* inside the first page */
+    char *stolen = fa_sql_text("UPDATE jobs SET locked_by = 'thief-host:1', "
+                               "locked_at = now() + interval '1 hour' "
+                               "WHERE kind = 'org_sync' AND user_id = $1 AND status = 'running' "
+                               "RETURNING id::text",
+                               u.id_text, NULL);
+    fa_sleep_ms(FA_LEASE_PAGES * 1000 + 1000); /* a job that did not stop fetches every page */
+    long calls = fa_emulator_calls("orgs") - before;
+    char *log = fa_file_read(a.log, NULL);
+    bool dropped = log && strstr(log, "was taken over by another worker; dropped") != NULL;
+    free(log);
+    fa_emulator_clear_faults();
+    int rc = fa_jobs_terminate(&a, 15000);
+    fa_jobs_resume();
+    if (stolen)
+        fa_sql_exec("UPDATE jobs SET status = 'failed', last_error = 'test: lease stolen' "
+                    "WHERE id = $1::bigint",
+                    stolen, NULL);
+    FA_CHECK(running && stolen, "sign-in %d, sync running %d, lease taken %s", signed_in, running,
+             stolen ? stolen : "(no)");
+    FA_CHECK(calls >= 1 && calls <= 2,
+             "/user/orgs was called %ld times after the lease was lost in page 1, want 1 or 2 "
+             "(the page in flight, none after)",
+             calls);
+    FA_CHECK(dropped, "the job process did not log that it dropped the job");
+    FA_CHECK(rc == 0, "the job process exited %d on SIGTERM", rc);
+    fprintf(stderr, "\n  lease lost during page 1 of %d: %ld page(s) fetched, job dropped %d\n",
+            FA_LEASE_PAGES, calls, dropped);
+    free(stolen);
+    fa_http_jar_free(jar);
 }
 
 static int fa_jobs_cleanup(void)
@@ -573,4 +706,8 @@ void fa_register_jobs_suite(void)
                 test_gc_removes_expired_sessions_only);
     fa_test_add(s, "gc erases sealed session tokens past the replay window",
                 test_gc_erases_sealed_sessions_past_the_window);
+    fa_test_add(s, "a sync outliving its lease is renewed, never run twice",
+                test_long_sync_is_never_run_twice);
+    fa_test_add(s, "a job whose lease was lost stops before its next page",
+                test_lost_lease_stops_the_sync);
 }
