@@ -103,8 +103,8 @@ fa_fcgi_t *fa_fcgi_create(int listen_fd)
      * it is accepted here and its timeouts set before libfcgi reads it. */
     struct sockaddr_storage sa;
     socklen_t len = sizeof(sa);
-    f->own_accept = getsockname(listen_fd, (struct sockaddr *)&sa, &len) == 0 &&
-                    sa.ss_family == AF_UNIX;
+    f->own_accept =
+        getsockname(listen_fd, (struct sockaddr *)&sa, &len) == 0 && sa.ss_family == AF_UNIX;
     fa_fcgi_set_timeouts(listen_fd);
     FCGX_InitRequest(&f->request, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
     return f;

@@ -70,8 +70,8 @@ bool fa_own_nginx_start(fa_own_nginx_t *n, const char *name, int workers, const 
     return fa_own_nginx_start_on(n, name, workers, http_extra, server_conf, NULL);
 }
 
-bool fa_own_nginx_start_on(fa_own_nginx_t *n, const char *name, int workers,
-                           const char *http_extra, const char *server_conf, const char *socket)
+bool fa_own_nginx_start_on(fa_own_nginx_t *n, const char *name, int workers, const char *http_extra,
+                           const char *server_conf, const char *socket)
 {
     if (socket)
         n->socket = socket;

@@ -26,8 +26,8 @@ bool fa_own_nginx_start(fa_own_nginx_t *n, const char *name, int workers, const 
                         const char *server_conf);
 /* The same in front of another service instance's socket (NULL: n->socket,
  * or the service's own). */
-bool fa_own_nginx_start_on(fa_own_nginx_t *n, const char *name, int workers,
-                           const char *http_extra, const char *server_conf, const char *socket);
+bool fa_own_nginx_start_on(fa_own_nginx_t *n, const char *name, int workers, const char *http_extra,
+                           const char *server_conf, const char *socket);
 /* "http://127.0.0.1:<port><path>" (malloc'd). */
 char *fa_own_nginx_url(const fa_own_nginx_t *n, const char *path);
 /* Stops it (SIGTERM, then SIGKILL) and frees n; safe on a never-started n. */

@@ -628,8 +628,8 @@ static void test_long_sync_is_never_run_twice(void)
 }
 
 /* A lease lost while the job runs (here: taken by hand, with a lease far
- * ahead so that nobody takes it back) stops the job before its next page. Before issue 15 it fetched
- * every page and only noticed at its commit. */
+ * ahead so that nobody takes it back) stops the job before its next page.
+ * Before issue 15 it fetched every page and only noticed at its commit. */
 static void test_lost_lease_stops_the_sync(void)
 {
     fa_test_user_t u;

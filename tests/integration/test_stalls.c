@@ -155,8 +155,9 @@ static void test_stalled_log_reader_keeps_serving(void)
         fa_http_request_t req = {.path = metrics_url, .timeout_ms = 3000};
         fa_http_response_t *m = fa_http_do(&req);
         double dropped =
-            m->status == 200 ? fa_metrics_value(m->body, "foundry_auth_log_lines_dropped_total", NULL)
-                             : -1;
+            m->status == 200
+                ? fa_metrics_value(m->body, "foundry_auth_log_lines_dropped_total", NULL)
+                : -1;
         FA_CHECK(dropped > 0, "/metrics: %ld, foundry_auth_log_lines_dropped_total %.0f, want > 0",
                  m->status, dropped);
         fprintf(stderr, "  log lines dropped: %.0f\n", dropped);

@@ -403,7 +403,8 @@ static uint64_t log_into_stalled_reader(int write_end)
     alarm(10);
     double start = fa_clock_monotonic();
     for (int i = 0; i < 3000; i++)
-        fa_log_info("test", "line %d of a log nobody reads, padded to a realistic size %0100d", i, 0);
+        fa_log_info("test", "line %d of a log nobody reads, padded to a realistic size %0100d", i,
+                    0);
     double took = fa_clock_monotonic() - start;
     alarm(0);
     dup2(saved, STDERR_FILENO);
