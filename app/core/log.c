@@ -51,9 +51,12 @@ static void fa_log_time(char *out, size_t len)
  * line per request, so the pid is kept and refreshed in a forked child. */
 static pid_t fa_log_pid;
 
+static void fa_log_discard_pending(void);
+
 static void fa_log_forked(void)
 {
     fa_log_pid = getpid();
+    fa_log_discard_pending();
 }
 
 static pid_t fa_log_getpid(void)
@@ -169,6 +172,15 @@ static size_t fa_log_write_some(const char *p, size_t n, double deadline)
             break;
     }
     return done;
+}
+
+/* In a forked child: the tail of a line the parent started is the
+ * parent's to finish; written here too it would appear twice. */
+static void fa_log_discard_pending(void)
+{
+    free(fa_log_pending);
+    fa_log_pending = NULL;
+    fa_log_pending_len = 0;
 }
 
 static bool fa_log_flush_pending(void)
