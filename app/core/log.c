@@ -88,7 +88,8 @@ typedef enum { FA_LOG_OUT_WRITE, FA_LOG_OUT_SEND } fa_log_out_t;
 
 static fa_log_out_t fa_log_out = FA_LOG_OUT_WRITE;
 static uint64_t fa_log_dropped_count;
-/* The tail of a line a stream socket took only in part. It goes out before
+/* The tail of a line taken only in part (by a stream socket, or by a pipe
+ * when the line is longer than PIPE_BUF). It goes out before
  * anything else (lines arriving meanwhile are dropped), so this process
  * never leaves half a line in the stream. */
 static char *fa_log_pending;
@@ -198,8 +199,8 @@ static bool fa_log_flush_pending(void)
 }
 
 /* A whole line or nothing: a line the reader cannot take at once is dropped
- * and counted; one a stream socket took in part is finished, now or first
- * thing next time. */
+ * and counted; one taken in part is finished, now or first thing next
+ * time. */
 static void fa_log_write_line(const char *buf, size_t n)
 {
     if (!fa_log_flush_pending()) {
