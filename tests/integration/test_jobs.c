@@ -537,6 +537,7 @@ static void test_unchanged_sign_in_writes_nothing(void)
     free(before), free(after), free(done);
     fa_http_jar_free(jar);
     fa_http_jar_free(again);
+}
 
 /* ---- leases renewed while a job runs (issue 15) ------------------------------ */
 
