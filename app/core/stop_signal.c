@@ -8,13 +8,15 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t fa_stop;
+static volatile sig_atomic_t fa_stop_quick;
 static int fa_wake_pipe[2] = {-1, -1};
 
 static void fa_on_stop(int sig)
 {
-    (void)sig;
     int saved = errno;
     fa_stop = 1;
+    if (sig == SIGQUIT)
+        fa_stop_quick = 1;
     ssize_t w = write(fa_wake_pipe[1], "x", 1);
     (void)w;
     errno = saved;
@@ -28,6 +30,7 @@ int fa_stop_signal_install(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
     sigset_t none;
@@ -39,6 +42,11 @@ int fa_stop_signal_install(void)
 bool fa_stop_requested(void)
 {
     return fa_stop != 0;
+}
+
+bool fa_stop_is_quick(void)
+{
+    return fa_stop_quick != 0;
 }
 
 void fa_stop_signal_drain(void)
