@@ -150,6 +150,16 @@ int fa_fcgi_accept(fa_fcgi_t *f, int wake_fd)
     return 1;
 }
 
+int fa_fcgi_accept_queued(fa_fcgi_t *f)
+{
+    /* The listening socket is non-blocking (fa_fcgi_create): libfcgi's
+     * accept returns EAGAIN at once when nothing is queued. */
+    if (FCGX_Accept_r(&f->request) < 0)
+        return 0;
+    f->accepted = 1;
+    return 1;
+}
+
 char *const *fa_fcgi_params(const fa_fcgi_t *f)
 {
     return f->request.envp;

@@ -24,6 +24,9 @@ void fa_fcgi_destroy(fa_fcgi_t *f);
 
 /* 1: a request is ready; 0: woken by wake_fd or a lost race; -1: fatal. */
 int fa_fcgi_accept(fa_fcgi_t *f, int wake_fd);
+/* Stop sequence: takes a connection already waiting in the listen backlog
+ * without waiting for one. 1: a request is ready; 0: the backlog is empty. */
+int fa_fcgi_accept_queued(fa_fcgi_t *f);
 char *const *fa_fcgi_params(const fa_fcgi_t *f);
 /* Reads exactly length bytes of body into the arena (length already bounded). */
 fa_status_t fa_fcgi_read_body(fa_fcgi_t *f, fa_arena_t *arena, size_t length, fa_str_t *out,

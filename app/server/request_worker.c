@@ -4,9 +4,11 @@
 #include "server/request_worker.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -154,12 +156,61 @@ static void fa_worker_check_signing_key(fa_worker_t *w)
     fa_arena_reset(w->arena);
 }
 
-_Noreturn void fa_worker_main(const fa_config_t *config, int listen_fd, int index)
+static void fa_worker_serve(fa_worker_t *w, fa_fcgi_t *f)
+{
+    fa_buf_t out;
+    fa_buf_init(&out, w->arena, 4096);
+    fa_worker_dispatch(w, fa_fcgi_params(f), fa_fcgi_body, f, &out);
+    fa_fcgi_write(f, out.data, out.len);
+    fa_fcgi_finish(f);
+    fa_arena_reset(w->arena);
+}
+
+/* Issue 15: on SIGTERM the master has already removed the socket's path, so
+ * nothing new can arrive; what nginx queued in the backlog before that is
+ * served here instead of being reset (a 502) when the socket closes. Not on
+ * SIGQUIT (a reload's new generation or the next instance takes it) nor with
+ * socket activation (systemd keeps the socket and its backlog for the next
+ * instance). Bounded a second short of the master's drain budget, which
+ * kills what is left. */
+static void fa_worker_drain_backlog(fa_worker_t *w, fa_fcgi_t *f, const fa_config_t *config)
+{
+    if (fa_stop_is_quick() || strcmp(config->socket_path, "systemd") == 0)
+        return;
+    double budget = config->drain_seconds > 1 ? (double)config->drain_seconds - 1.0
+                                              : (double)config->drain_seconds / 2.0;
+    double deadline = fa_clock_monotonic() + budget;
+    long served = 0;
+    while (fa_clock_monotonic() < deadline && fa_fcgi_accept_queued(f) == 1) {
+        fa_worker_serve(w, f);
+        served++;
+    }
+    if (served)
+        fa_log_info("worker", "served %ld queued request(s) while stopping", served);
+}
+
+/* Workers die with their master (issue 15): an orphan would keep serving
+ * unsupervised and keep its database connection. Set after dropping root,
+ * since a change of credentials clears it; SIGQUIT lets the request in hand
+ * finish. The master may have died before the prctl: then our parent is
+ * already someone else. */
+static void fa_worker_tie_to_master(pid_t master)
+{
+    if (prctl(PR_SET_PDEATHSIG, SIGQUIT) != 0)
+        fa_log_warn("worker", "could not ask to be stopped with the master: %s", strerror(errno));
+    if (getppid() != master) {
+        fa_log_warn("worker", "the master is gone; exiting");
+        exit(0);
+    }
+}
+
+_Noreturn void fa_worker_main(const fa_config_t *config, int listen_fd, int index, pid_t master)
 {
     int wake_fd = fa_stop_signal_install();
     /* It already holds the listening socket; nothing else it needs is root's. */
     if (!fa_privileges_drop(config))
         exit(3);
+    fa_worker_tie_to_master(master);
     fa_metrics_bind_slot((size_t)index);
     fa_worker_t w;
     fa_worker_open(&w, config, index);
@@ -175,15 +226,11 @@ _Noreturn void fa_worker_main(const fa_config_t *config, int listen_fd, int inde
             fa_log_error("worker", "accept failed: %s", strerror(errno));
             break;
         }
-        if (rc == 0)
-            continue;
-        fa_buf_t out;
-        fa_buf_init(&out, w.arena, 4096);
-        fa_worker_dispatch(&w, fa_fcgi_params(f), fa_fcgi_body, f, &out);
-        fa_fcgi_write(f, out.data, out.len);
-        fa_fcgi_finish(f);
-        fa_arena_reset(w.arena);
+        if (rc == 1)
+            fa_worker_serve(&w, f);
     }
+    if (fa_stop_requested())
+        fa_worker_drain_backlog(&w, f, config);
     fa_fcgi_destroy(f);
     fa_worker_close(&w);
     exit(0);

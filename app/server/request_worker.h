@@ -1,13 +1,18 @@
 /* A worker process: one accept loop, one database connection, one arena.
- * Runs until SIGTERM/SIGINT, finishing the request in flight first. */
+ * Runs until SIGTERM/SIGINT (finishes the request in flight, then what waits
+ * in the listen backlog) or SIGQUIT (the request in flight only); stopped
+ * with SIGQUIT when its master dies. */
 #ifndef FA_SERVER_REQUEST_WORKER_H
 #define FA_SERVER_REQUEST_WORKER_H
+
+#include <sys/types.h>
 
 #include "core/config.h"
 #include "handlers/context.h"
 
-/* Never returns: exits 0 after draining, non-zero on a fatal error. */
-_Noreturn void fa_worker_main(const fa_config_t *config, int listen_fd, int index);
+/* Never returns: exits 0 after draining, non-zero on a fatal error. master is
+ * the pid of the process that forked it (checked against getppid()). */
+_Noreturn void fa_worker_main(const fa_config_t *config, int listen_fd, int index, pid_t master);
 
 /* Handles one request from parsed FastCGI params + body reader; exposed so
  * the dispatch logic is testable without libfcgi. Writes the serialized
