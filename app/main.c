@@ -8,6 +8,7 @@
 #include "admin/statements.h"
 #include "cli/admin.h"
 #include "core/config.h"
+#include "core/fds.h"
 #include "core/log.h"
 #include "server/jobs_worker.h"
 #include "server/master.h"
@@ -62,6 +63,8 @@ static int fa_load_config(fa_config_t *cfg, const char *process)
 
 int main(int argc, char **argv)
 {
+    /* Before anything opens a descriptor of its own (issue 15). */
+    fa_fds_sanitize();
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
         fa_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
