@@ -31,7 +31,8 @@ enum { FA_LC_WORKERS = 2, FA_LC_CLIENTS = 6, FA_LC_DRAIN_SECONDS = 5 };
 
 /* One instance of the service, started by a test. */
 typedef struct {
-    pid_t master;
+    pid_t master; /* -1 once reaped */
+    pid_t group;  /* its process group: the workers too, orphans included */
     char *log;
 } fa_lc_service_t;
 
@@ -139,7 +140,7 @@ static void fa_lc_start(fa_lc_service_t *s)
     int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     FA_CHECK_FATAL(log_fd >= 0 && null_fd >= 0, "cannot open %s", s->log);
     int fds[3] = {null_fd, log_fd, log_fd};
-    s->master = fa_lc_exec(fds, -1);
+    s->master = s->group = fa_lc_exec(fds, -1);
     close(log_fd), close(null_fd);
     FA_CHECK_FATAL(s->master > 0 && fa_wait_until(15000, 50, fa_lc_up, &s->master),
                    "instance on %s not up within 15 s (log %s)", fa_lc_socket, s->log);
@@ -153,10 +154,11 @@ static void fa_lc_stop(fa_lc_service_t *s)
         kill(s->master, SIGTERM);
         if (fa_wait_pid(s->master, (FA_LC_DRAIN_SECONDS + 2) * 1000L) == -1)
             kill(s->master, SIGKILL);
-        kill(-s->master, SIGKILL);
         fa_wait_pid(s->master, 2000);
     }
-    s->master = -1;
+    if (s->group > 0)
+        kill(-s->group, SIGKILL);
+    s->master = s->group = -1;
     free(s->log);
     s->log = NULL;
 }
@@ -504,7 +506,8 @@ static void test_master_survives_its_log_reader_leaving(void)
     FA_CHECK_FATAL(pipe2(p, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
     int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     int fds[3] = {null_fd, p[1], p[1]};
-    fa_lc_service_t s = {.master = fa_lc_exec(fds, -1)};
+    pid_t pid = fa_lc_exec(fds, -1);
+    fa_lc_service_t s = {.master = pid, .group = pid};
     close(p[1]), close(null_fd);
     bool up = fa_wait_until(15000, 50, fa_lc_up, &s.master);
     close(p[0]); /* the reader goes away (journald restarted) */
@@ -540,7 +543,8 @@ static void test_closed_stdio_and_inherited_fds(void)
     fa_lc_fd_target(getpid(), inherited_fd, leaked, sizeof leaked);
     int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     int fds[3] = {null_fd, -1, -1}; /* stdout and stderr closed */
-    fa_lc_service_t s = {.master = fa_lc_exec(fds, inherited_fd)};
+    pid_t pid = fa_lc_exec(fds, inherited_fd);
+    fa_lc_service_t s = {.master = pid, .group = pid};
     close(null_fd);
     bool up = fa_wait_until(15000, 50, fa_lc_up, &s.master);
     FA_CHECK_FATAL(up, "instance started with stdout and stderr closed not up within 15 s");
