@@ -120,6 +120,29 @@ void fa_fcgi_destroy(fa_fcgi_t *f)
     free(f);
 }
 
+/* Takes one connection off the listening socket (non-blocking): 1 with a
+ * request, 0 when there was none (EAGAIN: another worker took it). */
+static int fa_fcgi_take(fa_fcgi_t *f)
+{
+    if (f->own_accept && f->request.ipcFd < 0) {
+        int fd = accept4(f->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0)
+            return 0;
+        fa_fcgi_set_timeouts(fd);
+        /* FCGX_Accept_r starts by finishing the previous request, which
+         * closes ipcFd unless the connection is kept: kept until libfcgi
+         * reads the BEGIN_REQUEST record, which sets keepConnection anew. */
+        f->request.ipcFd = fd;
+        f->request.keepConnection = 1;
+    }
+    if (FCGX_Accept_r(&f->request) < 0)
+        return 0;
+    /* Again, for a connection libfcgi accepted itself after dropping ours. */
+    fa_fcgi_set_timeouts(f->request.ipcFd);
+    f->accepted = 1;
+    return 1;
+}
+
 int fa_fcgi_accept(fa_fcgi_t *f, int wake_fd)
 {
     struct pollfd fds[2] = {{.fd = f->listen_fd, .events = POLLIN},
@@ -131,33 +154,14 @@ int fa_fcgi_accept(fa_fcgi_t *f, int wake_fd)
         return 0;
     if (!(fds[0].revents & POLLIN))
         return 0;
-    if (f->own_accept && f->request.ipcFd < 0) {
-        int fd = accept4(f->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-        if (fd < 0)
-            return 0; /* EAGAIN: another worker took it */
-        fa_fcgi_set_timeouts(fd);
-        /* FCGX_Accept_r starts by finishing the previous request, which
-         * closes ipcFd unless the connection is kept: kept until libfcgi
-         * reads the BEGIN_REQUEST record, which sets keepConnection anew. */
-        f->request.ipcFd = fd;
-        f->request.keepConnection = 1;
-    }
-    if (FCGX_Accept_r(&f->request) < 0)
-        return 0; /* EAGAIN: another worker took it */
-    /* Again, for a connection libfcgi accepted itself after dropping ours. */
-    fa_fcgi_set_timeouts(f->request.ipcFd);
-    f->accepted = 1;
-    return 1;
+    return fa_fcgi_take(f);
 }
 
 int fa_fcgi_accept_queued(fa_fcgi_t *f)
 {
-    /* The listening socket is non-blocking (fa_fcgi_create): libfcgi's
-     * accept returns EAGAIN at once when nothing is queued. */
-    if (FCGX_Accept_r(&f->request) < 0)
-        return 0;
-    f->accepted = 1;
-    return 1;
+    /* The listening socket is non-blocking (fa_fcgi_create): nothing queued
+     * is an EAGAIN at once. */
+    return fa_fcgi_take(f);
 }
 
 char *const *fa_fcgi_params(const fa_fcgi_t *f)
