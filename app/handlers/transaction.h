@@ -4,7 +4,7 @@
  * returned FA_OK with a response that can be sent; a success whose COMMIT
  * failed is dropped and the commit's error returned instead, so a client
  * never hears of a write that did not happen. A deadlock or serialization
- * failure runs the whole transaction, guard included, once more. */
+ * failure runs the whole transaction, guard included, again (up to twice). */
 #ifndef FA_HANDLERS_TRANSACTION_H
 #define FA_HANDLERS_TRANSACTION_H
 
