@@ -517,6 +517,43 @@ static bool fa_load_audiences(fa_loader_t *l, fa_config_t *cfg)
     return true;
 }
 
+/* "<dir>/<name>.sock" -> "<dir>/<name>-signin.sock", any other path gets
+ * ".signin" appended: beside the main socket, so nginx's group reaches it
+ * the same way and two services in one directory never share one. An
+ * inherited main socket ("-", "systemd") has no path to go beside. */
+static char *fa_signin_socket_default(const char *socket)
+{
+    if (socket[0] != '/')
+        return strdup("/run/foundry-auth/foundry-auth-signin.sock");
+    size_t len = strlen(socket);
+    bool dot_sock = len > 5 && strcmp(socket + len - 5, ".sock") == 0;
+    size_t stem = dot_sock ? len - 5 : len;
+    char *out = malloc(stem + sizeof("-signin.sock"));
+    if (!out)
+        abort();
+    memcpy(out, socket, stem);
+    strcpy(out + stem, dot_sock ? "-signin.sock" : ".signin");
+    return out;
+}
+
+/* 0 sign-in workers is refused: the routes nginx sends to that socket would
+ * then answer service_busy forever. */
+static bool fa_load_signin_pool(fa_loader_t *l, fa_config_t *cfg)
+{
+    long workers = 0;
+    if (!fa_get_long(l, "FOUNDRY_AUTH_SIGNIN_WORKERS", 2, 1, 64, &workers))
+        return false;
+    cfg->signin_workers = (int)workers;
+    const char *socket = fa_get(l, "FOUNDRY_AUTH_SIGNIN_SOCKET");
+    if (socket && socket[0] != '/')
+        return fa_config_fail(l, "FOUNDRY_AUTH_SIGNIN_SOCKET: must be an absolute path");
+    cfg->signin_socket_path =
+        socket ? fa_dup_or(socket, NULL) : fa_signin_socket_default(cfg->socket_path);
+    if (strcmp(cfg->signin_socket_path, cfg->socket_path) == 0)
+        return fa_config_fail(l, "FOUNDRY_AUTH_SIGNIN_SOCKET: must differ from FOUNDRY_AUTH_SOCKET");
+    return true;
+}
+
 static bool fa_load_process(fa_loader_t *l, fa_config_t *cfg)
 {
     long workers = 0;
@@ -547,6 +584,8 @@ static bool fa_load_process(fa_loader_t *l, fa_config_t *cfg)
                               "or 'systemd' (socket activation)");
     cfg->socket_path = fa_dup_or(socket, "/run/foundry-auth/fcgi.sock");
     cfg->socket_group = fa_dup_or(fa_get(l, "FOUNDRY_AUTH_SOCKET_GROUP"), NULL);
+    if (!fa_load_signin_pool(l, cfg))
+        return false;
     cfg->run_as_user = fa_dup_or(fa_get(l, "FOUNDRY_AUTH_USER"), "nobody");
     return fa_load_log_level(l, cfg) && fa_load_bool(l, "FOUNDRY_AUTH_DEV_MODE", &cfg->dev_mode);
 }
@@ -628,6 +667,7 @@ void fa_config_free(fa_config_t *cfg)
     free(cfg->starter_repo);
     free(cfg->socket_path);
     free(cfg->socket_group);
+    free(cfg->signin_socket_path);
     free(cfg->run_as_user);
     memset(cfg, 0, sizeof(*cfg));
 }

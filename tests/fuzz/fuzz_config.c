@@ -56,6 +56,8 @@ static const char *const names[] = {
     "FOUNDRY_AUTH_WORKERS",
     "FOUNDRY_AUTH_SOCKET",
     "FOUNDRY_AUTH_SOCKET_GROUP",
+    "FOUNDRY_AUTH_SIGNIN_SOCKET",
+    "FOUNDRY_AUTH_SIGNIN_WORKERS",
     "FOUNDRY_AUTH_USER",
     "FOUNDRY_AUTH_DRAIN_SECONDS",
     "FOUNDRY_GITHUB_TIMEOUT_MS",
@@ -218,6 +220,9 @@ static void check_paths(const fa_config_t *c)
     CHECK(same_site_path(c->sign_in_path) && same_site_path(c->default_return_to));
     CHECK(c->socket_path && (strcmp(c->socket_path, "-") == 0 ||
                              strcmp(c->socket_path, "systemd") == 0 || c->socket_path[0] == '/'));
+    CHECK(c->signin_socket_path && c->signin_socket_path[0] == '/' &&
+          strcmp(c->signin_socket_path, c->socket_path) != 0);
+    CHECK(c->signin_workers >= 1 && c->signin_workers <= 64);
     CHECK(c->run_as_user && c->run_as_user[0]);
     if (c->starter_repo) {
         const char *slash = strchr(c->starter_repo, '/');

@@ -489,6 +489,34 @@ static void test_other_settings(void)
     assert_refused(LOAD({"FOUNDRY_SIGN_IN_PATH", "https://evil.example/"}), "FOUNDRY_SIGN_IN_PATH");
 }
 
+/* Issue 15: the sign-in pool is sized apart, never 0 (nginx would send the
+ * callback to a socket nobody serves), and its socket sits beside the main
+ * one unless given. */
+static void test_signin_pool(void)
+{
+    CU_ASSERT_TRUE_FATAL(LOAD({"FOUNDRY_AUTH_SOCKET", "/run/x/foundry-auth.sock"}));
+    CU_ASSERT_EQUAL(cfg.signin_workers, 2);
+    CU_ASSERT_STRING_EQUAL(cfg.signin_socket_path, "/run/x/foundry-auth-signin.sock");
+    fa_config_free(&cfg);
+    CU_ASSERT_TRUE_FATAL(LOAD({"FOUNDRY_AUTH_SOCKET", "/run/x/fcgi"}));
+    CU_ASSERT_STRING_EQUAL(cfg.signin_socket_path, "/run/x/fcgi.signin");
+    fa_config_free(&cfg);
+    CU_ASSERT_TRUE_FATAL(LOAD({"FOUNDRY_AUTH_SOCKET", "-"}));
+    CU_ASSERT_STRING_EQUAL(cfg.signin_socket_path, "/run/foundry-auth/foundry-auth-signin.sock");
+    fa_config_free(&cfg);
+    CU_ASSERT_TRUE_FATAL(LOAD({"FOUNDRY_AUTH_SIGNIN_WORKERS", "5"},
+                              {"FOUNDRY_AUTH_SIGNIN_SOCKET", "/tmp/s.sock"}));
+    CU_ASSERT_EQUAL(cfg.signin_workers, 5);
+    CU_ASSERT_STRING_EQUAL(cfg.signin_socket_path, "/tmp/s.sock");
+    fa_config_free(&cfg);
+    assert_refused(LOAD({"FOUNDRY_AUTH_SIGNIN_WORKERS", "0"}), "FOUNDRY_AUTH_SIGNIN_WORKERS");
+    assert_refused(LOAD({"FOUNDRY_AUTH_SIGNIN_WORKERS", "65"}), "FOUNDRY_AUTH_SIGNIN_WORKERS");
+    assert_refused(LOAD({"FOUNDRY_AUTH_SIGNIN_SOCKET", "rel.sock"}), "FOUNDRY_AUTH_SIGNIN_SOCKET");
+    assert_refused(LOAD({"FOUNDRY_AUTH_SOCKET", "/tmp/a.sock"},
+                        {"FOUNDRY_AUTH_SIGNIN_SOCKET", "/tmp/a.sock"}),
+                   "FOUNDRY_AUTH_SIGNIN_SOCKET");
+}
+
 /* Issue 12: "audience:max_auth_age=SECONDS" limits how old the GitHub
  * sign-in behind a token may be; plain entries, and URIs with colons of
  * their own, keep their meaning. */
@@ -603,6 +631,7 @@ int main(void)
         TEST(test_numeric_in_range_accepted),
         TEST(test_session_ttl_above_max_age_refused),
         TEST(test_other_settings),
+        TEST(test_signin_pool),
         TEST(test_audience_max_auth_age_parsed),
         TEST(test_audience_max_auth_age_malformed_refused),
         TEST(test_error_never_contains_secret),
