@@ -24,10 +24,20 @@ typedef struct {
     _Atomic uint64_t bucket[FA_BUCKETS + 1]; /* last = +Inf */
     _Atomic uint64_t duration_us;
     _Atomic uint64_t observations;
+    /* Issue 15: which pool the slot's worker serves (index + 1; 0 = none, the
+     * master's slot), whether it holds a request now, and how long requests
+     * waited for it. */
+    _Atomic uint64_t pool;
+    _Atomic uint64_t busy;
+    _Atomic uint64_t wait_bucket[FA_BUCKETS + 1];
+    _Atomic uint64_t wait_us;
+    _Atomic uint64_t waits;
     _Atomic uint64_t requests[]; /* [route][status slot] */
 } fa_slot_t;
 
 static unsigned char *fa_region;
+static const char *const *fa_pool_names;
+static size_t fa_pool_count;
 static size_t fa_slot_count, fa_route_count, fa_slot_size;
 static fa_slot_t *fa_current;
 
@@ -78,6 +88,43 @@ static void fa_add(_Atomic uint64_t *v, uint64_t n)
     atomic_fetch_add_explicit(v, n, memory_order_relaxed);
 }
 
+void fa_metrics_name_pools(const char *const *names, size_t count)
+{
+    fa_pool_names = names;
+    fa_pool_count = count;
+}
+
+void fa_metrics_assign_pool(size_t slot, size_t pool)
+{
+    if (fa_region && slot < fa_slot_count && pool < fa_pool_count)
+        atomic_store_explicit(&fa_slot(slot)->pool, pool + 1, memory_order_relaxed);
+}
+
+void fa_metrics_set_busy(bool busy)
+{
+    if (fa_current)
+        atomic_store_explicit(&fa_current->busy, busy ? 1 : 0, memory_order_relaxed);
+}
+
+static size_t fa_bucket_of(double seconds)
+{
+    size_t b = 0;
+    while (b < FA_BUCKETS && seconds > fa_buckets[b])
+        b++;
+    return b;
+}
+
+void fa_metrics_observe_wait(double seconds)
+{
+    if (!fa_current)
+        return;
+    if (seconds < 0)
+        seconds = 0;
+    fa_add(&fa_current->wait_bucket[fa_bucket_of(seconds)], 1);
+    fa_add(&fa_current->wait_us, (uint64_t)(seconds * 1e6));
+    fa_add(&fa_current->waits, 1);
+}
+
 void fa_metrics_inc(fa_metric_t metric)
 {
     if (fa_current)
@@ -99,10 +146,7 @@ void fa_metrics_observe(size_t route_index, int http_status, double seconds)
     if (route_index >= fa_route_count)
         route_index = fa_route_count - 1;
     fa_add(&fa_current->requests[route_index * FA_STATUS_SLOTS + fa_status_slot(http_status)], 1);
-    size_t b = 0;
-    while (b < FA_BUCKETS && seconds > fa_buckets[b])
-        b++;
-    fa_add(&fa_current->bucket[b], 1);
+    fa_add(&fa_current->bucket[fa_bucket_of(seconds)], 1);
     fa_add(&fa_current->duration_us, (uint64_t)(seconds * 1e6));
     fa_add(&fa_current->observations, 1);
 }
@@ -117,6 +161,68 @@ static uint64_t fa_sum(size_t offset)
 }
 
 #define FA_OFFSET(field) offsetof(fa_slot_t, field)
+
+/* The sum of one field over the slots of pool p. */
+static uint64_t fa_pool_sum(size_t p, size_t offset)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < fa_slot_count; i++) {
+        if (atomic_load_explicit(&fa_slot(i)->pool, memory_order_relaxed) != p + 1)
+            continue;
+        total += atomic_load_explicit((_Atomic uint64_t *)((unsigned char *)fa_slot(i) + offset),
+                                      memory_order_relaxed);
+    }
+    return total;
+}
+
+static uint64_t fa_pool_slots(size_t p)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < fa_slot_count; i++)
+        n += atomic_load_explicit(&fa_slot(i)->pool, memory_order_relaxed) == p + 1;
+    return n;
+}
+
+/* Per pool: its size, how many of its workers hold a request (the scrape
+ * itself holds one of the main pool's), and how long requests waited for a
+ * worker: from nginx building the FastCGI request ($msec, millisecond
+ * resolution, passed as FOUNDRY_AUTH_QUEUED_AT) to a worker accepting the
+ * connection, i.e. the time spent in the socket's queue. */
+static void fa_render_pools(fa_buf_t *out)
+{
+    if (!fa_pool_count)
+        return;
+    fa_buf_append_cstr(out, "# HELP foundry_auth_pool_workers Worker processes of each pool.\n"
+                            "# TYPE foundry_auth_pool_workers gauge\n");
+    for (size_t p = 0; p < fa_pool_count; p++)
+        fa_buf_printf(out, "foundry_auth_pool_workers{pool=\"%s\"} %llu\n", fa_pool_names[p],
+                      (unsigned long long)fa_pool_slots(p));
+    fa_buf_append_cstr(out, "# HELP foundry_auth_pool_busy_workers Workers handling a request now.\n"
+                            "# TYPE foundry_auth_pool_busy_workers gauge\n");
+    for (size_t p = 0; p < fa_pool_count; p++)
+        fa_buf_printf(out, "foundry_auth_pool_busy_workers{pool=\"%s\"} %llu\n", fa_pool_names[p],
+                      (unsigned long long)fa_pool_sum(p, FA_OFFSET(busy)));
+    fa_buf_append_cstr(out, "# HELP foundry_auth_pool_wait_seconds Time a request waited in the "
+                            "pool's socket queue for a worker.\n"
+                            "# TYPE foundry_auth_pool_wait_seconds histogram\n");
+    for (size_t p = 0; p < fa_pool_count; p++) {
+        const char *name = fa_pool_names[p];
+        uint64_t cumulative = 0;
+        for (size_t b = 0; b <= FA_BUCKETS; b++) {
+            cumulative += fa_pool_sum(p, FA_OFFSET(wait_bucket) + b * sizeof(uint64_t));
+            if (b < FA_BUCKETS)
+                fa_buf_printf(out, "foundry_auth_pool_wait_seconds_bucket{pool=\"%s\",le=\"%g\"} %llu\n",
+                              name, fa_buckets[b], (unsigned long long)cumulative);
+            else
+                fa_buf_printf(out, "foundry_auth_pool_wait_seconds_bucket{pool=\"%s\",le=\"+Inf\"} %llu\n",
+                              name, (unsigned long long)cumulative);
+        }
+        fa_buf_printf(out, "foundry_auth_pool_wait_seconds_sum{pool=\"%s\"} %.6f\n", name,
+                      (double)fa_pool_sum(p, FA_OFFSET(wait_us)) / 1e6);
+        fa_buf_printf(out, "foundry_auth_pool_wait_seconds_count{pool=\"%s\"} %llu\n", name,
+                      (unsigned long long)fa_pool_sum(p, FA_OFFSET(waits)));
+    }
+}
 
 void fa_metrics_render(fa_buf_t *out, const char *const *route_names, size_t routes)
 {
@@ -167,4 +273,5 @@ void fa_metrics_render(fa_buf_t *out, const char *const *route_names, size_t rou
         fa_buf_printf(out, "%s %llu\n", name,
                       (unsigned long long)fa_sum(FA_OFFSET(counters) + (size_t)m * sizeof(uint64_t)));
     }
+    fa_render_pools(out);
 }

@@ -7,6 +7,7 @@
 #ifndef FA_CORE_METRICS_H
 #define FA_CORE_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/str.h"
@@ -34,6 +35,16 @@ void fa_metrics_bind_slot(size_t slot);
 void fa_metrics_inc(fa_metric_t metric);
 /* route_index == routes means "no route matched". */
 void fa_metrics_observe(size_t route_index, int http_status, double seconds);
+
+/* Worker pools (issue 15), set up by the master after fa_metrics_init and
+ * before fork: the pools' names (static strings) and which pool each
+ * worker slot serves. */
+void fa_metrics_name_pools(const char *const *names, size_t count);
+void fa_metrics_assign_pool(size_t slot, size_t pool);
+/* The calling worker holds a request (true) or waits for one (false). */
+void fa_metrics_set_busy(bool busy);
+/* How long the request just accepted waited in the socket's queue. */
+void fa_metrics_observe_wait(double seconds);
 
 /* Renders the text exposition format summed over all slots. */
 void fa_metrics_render(fa_buf_t *out, const char *const *route_names, size_t routes);

@@ -40,6 +40,12 @@ static void fa_fcgi_set_timeouts(int fd)
 
 int fa_fcgi_listen(const char *path, const char *group, char *err, size_t err_len)
 {
+    return fa_fcgi_listen_backlog(path, group, 1024, err, err_len);
+}
+
+int fa_fcgi_listen_backlog(const char *path, const char *group, int backlog, char *err,
+                           size_t err_len)
+{
     if (strcmp(path, "-") == 0)
         return 0; /* spawn-fcgi and inetd style: the listening socket is fd 0 */
     if (strcmp(path, "systemd") == 0) {
@@ -69,7 +75,7 @@ int fa_fcgi_listen(const char *path, const char *group, char *err, size_t err_le
     mode_t old = umask(0117);
     int rc = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
     umask(old);
-    if (rc < 0 || listen(fd, 1024) < 0) {
+    if (rc < 0 || listen(fd, backlog) < 0) {
         snprintf(err, err_len, "could not listen on %s: %s", path, strerror(errno));
         close(fd);
         return -1;

@@ -18,6 +18,12 @@ typedef struct fa_fcgi fa_fcgi_t;
  * group when given; "-" returns 0 (a socket inherited on fd 0). -1 on error
  * with a message in err. */
 int fa_fcgi_listen(const char *path, const char *group, char *err, size_t err_len);
+/* The same with the listen(2) backlog given (fa_fcgi_listen uses 1024). On
+ * Linux a unix socket queues at most backlog + 1 connections nobody has
+ * accepted yet; one more is refused at once (connect: EAGAIN), which nginx
+ * answers with 502 without waiting: a bounded queue. */
+int fa_fcgi_listen_backlog(const char *path, const char *group, int backlog, char *err,
+                           size_t err_len);
 
 fa_fcgi_t *fa_fcgi_create(int listen_fd);
 void fa_fcgi_destroy(fa_fcgi_t *f);

@@ -144,6 +144,31 @@ static fa_status_t fa_fcgi_body(void *reader, fa_arena_t *arena, size_t length, 
     return fa_fcgi_read_body(reader, arena, length, out, err);
 }
 
+/* Issue 15: how long the request waited for this worker. nginx passes its
+ * wall-clock time ($msec, "1700000000.123") when it built the FastCGI
+ * request, just before connecting; this is wall time on both sides, on one
+ * host. Absent (an nginx config without the param), unparsable or more than
+ * an hour off: not observed. */
+#define FA_QUEUED_AT_PARAM "FOUNDRY_AUTH_QUEUED_AT="
+
+static void fa_worker_observe_wait(char *const *params)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    for (size_t i = 0; params && params[i]; i++) {
+        if (strncmp(params[i], FA_QUEUED_AT_PARAM, sizeof(FA_QUEUED_AT_PARAM) - 1) != 0)
+            continue;
+        const char *v = params[i] + sizeof(FA_QUEUED_AT_PARAM) - 1;
+        char *end;
+        errno = 0;
+        double queued = strtod(v, &end);
+        double waited = (double)now.tv_sec + now.tv_nsec / 1e9 - queued;
+        if (errno == 0 && end != v && *end == '\0' && waited > -3600.0 && waited < 3600.0)
+            fa_metrics_observe_wait(waited);
+        return;
+    }
+}
+
 /* Issue 13: a signing key that no longer opens (its secret was removed) is
  * found and replaced at start, not by the first token request. A database
  * that is down now is retried by that request. */
@@ -158,11 +183,14 @@ static void fa_worker_check_signing_key(fa_worker_t *w)
 
 static void fa_worker_serve(fa_worker_t *w, fa_fcgi_t *f)
 {
+    fa_metrics_set_busy(true);
+    fa_worker_observe_wait(fa_fcgi_params(f));
     fa_buf_t out;
     fa_buf_init(&out, w->arena, 4096);
     fa_worker_dispatch(w, fa_fcgi_params(f), fa_fcgi_body, f, &out);
     fa_fcgi_write(f, out.data, out.len);
     fa_fcgi_finish(f);
+    fa_metrics_set_busy(false);
     fa_arena_reset(w->arena);
 }
 
@@ -212,6 +240,7 @@ _Noreturn void fa_worker_main(const fa_config_t *config, int listen_fd, int inde
         exit(3);
     fa_worker_tie_to_master(master);
     fa_metrics_bind_slot((size_t)index);
+    fa_metrics_set_busy(false); /* the slot may be a dead worker's, busy when it died */
     fa_worker_t w;
     fa_worker_open(&w, config, index);
     fa_db_set_wake_fd(w.db, wake_fd); /* a stop does not wait on a stalled database */
