@@ -17,6 +17,7 @@ const char fa_sign_in_error_github_timeout[] = "github_timeout";
 const char fa_sign_in_error_github_rate_limited[] = "github_rate_limited";
 const char fa_sign_in_error_service_unavailable[] = "service_unavailable";
 const char fa_sign_in_error_server_error[] = "server_error";
+const char fa_sign_in_error_service_busy[] = "service_busy";
 
 static const fa_sign_in_error_info_t fa_sign_in_error_table[] = {
     {fa_sign_in_error_access_denied, "GitHub answered the callback with ?error=access_denied: "
@@ -39,6 +40,9 @@ static const fa_sign_in_error_info_t fa_sign_in_error_table[] = {
     {fa_sign_in_error_service_unavailable, "the database is unavailable (also sent by nginx "
                                            "when the service cannot be reached)"},
     {fa_sign_in_error_server_error, "an internal error on our side"},
+    {fa_sign_in_error_service_busy, "every sign-in worker is busy and the sign-in queue is full "
+                                    "(sent by nginx only, issue 15); nothing was spent, try "
+                                    "again in a moment"},
 };
 
 const fa_sign_in_error_info_t *fa_sign_in_errors(size_t *count)

@@ -27,6 +27,7 @@ extern const char fa_sign_in_error_github_timeout[];      /* "github_timeout" */
 extern const char fa_sign_in_error_github_rate_limited[]; /* "github_rate_limited" */
 extern const char fa_sign_in_error_service_unavailable[]; /* "service_unavailable" */
 extern const char fa_sign_in_error_server_error[];        /* "server_error" */
+extern const char fa_sign_in_error_service_busy[];        /* "service_busy" */
 
 typedef struct {
     const char *code;    /* one of the constants above */

@@ -29,6 +29,9 @@ const AUTH_ERRORS = {
         'Nothing is wrong with your account. Try again in a minute.'],
     server_error: ['Something went wrong on our side',
         'Try again. If it keeps happening, contact your administrator.'],
+    // Sent by nginx when every sign-in worker is busy (issue 15).
+    service_busy: ['Sign-in is busy right now',
+        'Many people are signing in at once. Nothing was lost; try again in a few seconds.'],
 };
 
 const UNKNOWN_ERROR = ['Sign-in failed', 'Something went wrong while signing in. Please try again.'];

@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # nginx for development and tests, from nginx/dev/nginx.conf.template.
 #
-# fa_nginx_render DIR PORT SOCKET RATE   writes DIR/nginx.conf and checks it (nginx -t)
+# fa_nginx_render DIR PORT SOCKET RATE [SIGNIN_SOCKET]
+#                                        writes DIR/nginx.conf and checks it (nginx -t);
+#                                        SIGNIN_SOCKET defaults to fa_signin_socket_of SOCKET
 # fa_nginx_start / fa_nginx_stop         run it as a daemon with its pid file in DIR
 # After fa_nginx_render: FA_NGINX_DIR, FA_NGINX_CONF, FA_NGINX_PORT, FA_NGINX_URL.
 
@@ -21,8 +23,19 @@ fa_nginx_static_root() {
     echo "$copy"
 }
 
+# fa_signin_socket_of SOCKET: the sign-in pool's socket the service derives
+# from FOUNDRY_AUTH_SOCKET when FOUNDRY_AUTH_SIGNIN_SOCKET is unset
+# (app/core/config.c): x.sock -> x-signin.sock, anything else + ".signin".
+fa_signin_socket_of() {
+    case $1 in
+    *.sock) echo "${1%.sock}-signin.sock" ;;
+    *) echo "$1.signin" ;;
+    esac
+}
+
 fa_nginx_render() {
-    local dir=$1 port=$2 socket=$3 rate=$4 static
+    local dir=$1 port=$2 socket=$3 rate=$4 signin_socket static
+    signin_socket=${5:-$(fa_signin_socket_of "$socket")}
     mkdir -p "$dir/tmp"
     chmod 0755 "$dir"
     # Relative includes resolve against the rendered file's directory, so the
@@ -31,8 +44,8 @@ fa_nginx_render() {
     static=$(fa_nginx_static_root "$dir")
     # shellcheck disable=SC2016 # envsubst's list of names, not expansions
     FA_NGINX_DIR=$dir FA_NGINX_PORT=$port FA_SOCKET=$socket FA_STATIC_ROOT=$static \
-        FA_AUTH_RATE=$rate envsubst \
-        '${FA_NGINX_DIR} ${FA_NGINX_PORT} ${FA_SOCKET} ${FA_STATIC_ROOT} ${FA_AUTH_RATE}' \
+        FA_AUTH_RATE=$rate FA_SIGNIN_SOCKET=$signin_socket envsubst \
+        '${FA_NGINX_DIR} ${FA_NGINX_PORT} ${FA_SOCKET} ${FA_STATIC_ROOT} ${FA_AUTH_RATE} ${FA_SIGNIN_SOCKET}' \
         <"$FA_NGINX_TEMPLATE" >"$dir/nginx.conf"
     FA_NGINX_DIR=$dir
     FA_NGINX_CONF=$dir/nginx.conf

@@ -16,7 +16,8 @@ fa_nginx_prod_render() {
     mkdir -p "$dir/tmp"
     chmod 0755 "$dir"
     cp -r "$FA_ROOT/nginx/snippets" "$dir/snippets"
-    sed -i "s|unix:/run/foundry-auth/foundry-auth.sock|unix:$socket|" \
+    sed -i -e "s|unix:/run/foundry-auth/foundry-auth.sock|unix:$socket|" \
+        -e "s|unix:/run/foundry-auth/foundry-auth-signin.sock|unix:$(fa_signin_socket_of "$socket")|" \
         "$dir/snippets/foundry-auth-http.conf"
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
         -subj /CN=auth.example.com -keyout "$dir/privkey.pem" -out "$dir/fullchain.pem" \

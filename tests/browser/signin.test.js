@@ -199,7 +199,7 @@ test('Foundry Auth in Chromium: sign in, organizations, starter repo, sessions, 
             const { page } = a;
             const codes = ['access_denied', 'invalid_state', 'state_expired', 'state_used', 'browser_mismatch',
                 'code_rejected', 'github_error', 'github_timeout', 'github_rate_limited', 'service_unavailable',
-                'server_error'];
+                'server_error', 'service_busy'];
             const titles = new Set();
             for (const code of codes) {
                 await page.goto(`${BASE}/sign-in?authError=${code}`);

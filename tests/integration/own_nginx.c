@@ -31,15 +31,30 @@ static bool fa_own_nginx_answers(void *arg)
     return ok;
 }
 
+/* FOUNDRY_AUTH_SIGNIN_SOCKET of the env file, else what the service derives
+ * from FOUNDRY_AUTH_SOCKET (app/core/config.c): x.sock -> x-signin.sock. */
+static char *fa_own_nginx_signin_socket(const char *sock)
+{
+    char *given = fa_envfile_get("FOUNDRY_AUTH_SIGNIN_SOCKET");
+    if (given || !sock)
+        return given;
+    size_t len = strlen(sock);
+    if (len > 5 && strcmp(sock + len - 5, ".sock") == 0)
+        return fa_xasprintf("%.*s-signin.sock", (int)(len - 5), sock);
+    return fa_xasprintf("%s.signin", sock);
+}
+
 static bool fa_own_nginx_write_conf(const fa_own_nginx_t *n, const char *conf, int workers,
                                     const char *http_extra, const char *server_conf)
 {
     char *sock = n->socket ? fa_xstrdup(n->socket) : fa_envfile_get("FOUNDRY_AUTH_SOCKET");
+    char *signin = fa_own_nginx_signin_socket(sock);
     FILE *f = fopen(conf, "w");
-    if (!f || !sock) {
+    if (!f || !sock || !signin) {
         if (f)
             fclose(f);
         free(sock);
+        free(signin);
         return false;
     }
     fprintf(f,
@@ -51,6 +66,7 @@ static bool fa_own_nginx_write_conf(const fa_own_nginx_t *n, const char *conf, i
             "    proxy_temp_path %1$s/tmp/proxy;\n    scgi_temp_path %1$s/tmp/scgi;\n"
             "    uwsgi_temp_path %1$s/tmp/uwsgi;\n"
             "    upstream foundry_auth { server unix:%3$s; }\n"
+            "    upstream foundry_auth_signin { server unix:%7$s; }\n"
             "    include snippets/foundry-auth-hsts-map.conf;\n"
             "%4$s\n"
             "    server {\n"
@@ -58,9 +74,10 @@ static bool fa_own_nginx_write_conf(const fa_own_nginx_t *n, const char *conf, i
             "%6$s\n"
             "    }\n"
             "}\n",
-            n->dir, workers, sock, http_extra, n->port, server_conf);
+            n->dir, workers, sock, http_extra, n->port, server_conf, signin);
     fclose(f);
     free(sock);
+    free(signin);
     return true;
 }
 

@@ -3,7 +3,8 @@
  * does not have (the shipped rate limit, a protected location). It runs as
  * www-data in a scratch directory under FA_TEST_TMP, with the repository's
  * nginx/snippets linked as snippets/ (relative includes resolve as in
- * production), the service's socket as upstream foundry_auth and the HSTS
+ * production), the service's sockets as upstreams foundry_auth and
+ * foundry_auth_signin (the sign-in pool's, issue 15) and the HSTS
  * map the locations snippet needs. */
 #ifndef FA_INTEGRATION_OWN_NGINX_H
 #define FA_INTEGRATION_OWN_NGINX_H

@@ -146,7 +146,7 @@ static void test_codes_keep_their_text(void)
     static const char *const wire[] = {
         "access_denied",       "invalid_state",       "state_expired", "state_used",
         "browser_mismatch",    "code_rejected",       "github_error",  "github_timeout",
-        "github_rate_limited", "service_unavailable", "server_error",
+        "github_rate_limited", "service_unavailable", "server_error",  "service_busy",
     };
     size_t n;
     const fa_sign_in_error_info_t *all = fa_sign_in_errors(&n);
