@@ -16,7 +16,7 @@
     X(foundation)                                                                                  \
     X(auth) X(sessions) X(revocation) X(snapshot) X(jobs) X(tokens) X(reauth) X(admin) X(secrets)  \
         X(protect) X(faults) X(hostile) X(hostile_github) X(limits) X(logaudit) X(hardening)       \
-            X(transaction) X(stall) X(stalls) X(lifecycle)
+            X(transaction) X(stall) X(stalls) X(lifecycle) X(pools)
 
 #define X(area) void fa_register_##area##_suite(void);
 FA_SUITES
