@@ -175,6 +175,11 @@ pid_t fa_service_master_pid(void);
 /* Children of parent (from /proc/<pid>/stat), up to max; returns the count. */
 size_t fa_proc_children(pid_t parent, pid_t *out, size_t max);
 bool fa_proc_alive(pid_t pid);
+/* The first of pids whose name (/proc/<pid>/comm) is "fa-<pool>" (the master
+ * names its workers by pool: fa-main, fa-signin); pids[0] when none is. */
+pid_t fa_proc_in_pool(const pid_t *pids, size_t n, const char *pool);
+/* Keeps only the pids of pool at the front of pids (order kept); their count. */
+size_t fa_proc_keep_pool(pid_t *pids, size_t n, const char *pool);
 
 typedef struct {
     int exit_code;  /* exit status, 128+signal when killed, -1 when timed out or not run */

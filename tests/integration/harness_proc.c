@@ -87,6 +87,34 @@ size_t fa_proc_children(pid_t parent, pid_t *out, size_t max)
     return n;
 }
 
+static bool fa_proc_is_in_pool(pid_t pid, const char *pool)
+{
+    char want[32], path[64];
+    snprintf(want, sizeof want, "fa-%s\n", pool);
+    snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+    char *comm = fa_file_read(path, NULL);
+    bool match = comm && strcmp(comm, want) == 0;
+    free(comm);
+    return match;
+}
+
+pid_t fa_proc_in_pool(const pid_t *pids, size_t n, const char *pool)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fa_proc_is_in_pool(pids[i], pool))
+            return pids[i];
+    return n ? pids[0] : -1;
+}
+
+size_t fa_proc_keep_pool(pid_t *pids, size_t n, const char *pool)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (fa_proc_is_in_pool(pids[i], pool))
+            pids[kept++] = pids[i];
+    return kept;
+}
+
 bool fa_proc_alive(pid_t pid)
 {
     pid_t ppid;

@@ -278,7 +278,8 @@ static void test_statement_timeout(void)
     fa_load_user_t u;
     fa_load_user_new(&u, "stmt-timeout");
     pid_t workers[FA_MAX_WORKERS];
-    size_t n = fa_workers(workers, FA_MAX_WORKERS);
+    /* The main pool's: the sign-in pool never sees these routes (issue 15). */
+    size_t n = fa_proc_keep_pool(workers, fa_workers(workers, FA_MAX_WORKERS), "main");
     FA_CHECK_FATAL(n > 0 && n <= FA_BLOCKED_MAX, "%zu workers", n);
     PGconn *c = PQconnectdb(fa_env("FA_TEST_DATABASE_URL"));
     FA_CHECK_FATAL(PQstatus(c) == CONNECTION_OK, "connect: %s", PQerrorMessage(c));
@@ -361,7 +362,7 @@ static void test_reconnect_meets_a_lock(void)
     fa_load_user_t u;
     fa_load_user_new(&u, "prep-lock");
     pid_t workers[FA_MAX_WORKERS];
-    size_t n = fa_workers(workers, FA_MAX_WORKERS);
+    size_t n = fa_proc_keep_pool(workers, fa_workers(workers, FA_MAX_WORKERS), "main");
     FA_CHECK_FATAL(n > 0 && n <= FA_BLOCKED_MAX, "%zu workers", n);
     PGconn *c = PQconnectdb(fa_env("FA_TEST_DATABASE_URL"));
     FA_CHECK_FATAL(PQstatus(c) == CONNECTION_OK, "connect: %s", PQerrorMessage(c));

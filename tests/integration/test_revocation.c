@@ -425,7 +425,8 @@ static void test_worker_killed_mid_callback(void)
     fa_sleep_ms(500);
     workers = fa_proc_children(master, kids, FA_MAX_WORKERS);
     FA_CHECK_FATAL(workers > 0, "master %d has no workers mid-test", (int)master);
-    pid_t victim = kids[0];
+    /* The callbacks run on the sign-in pool (issue 15): kill one of its workers. */
+    pid_t victim = fa_proc_in_pool(kids, workers, "signin");
     FA_CHECK(kill(victim, SIGKILL) == 0, "kill -9 %d failed", (int)victim);
     for (int i = 0; i < FA_KILL_CALLBACKS; i++)
         pthread_join(threads[i], NULL);
