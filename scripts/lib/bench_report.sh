@@ -263,6 +263,21 @@ bench_signin_table() {
     done
 }
 
+# Issue 15: sign-ins per second with the verify p99 measured at the same
+# time (bench_signins_with_github_delay).
+bench_pool_table() {
+    local delay
+    echo "| GitHub answers in | complete sign-ins/s (8 browsers) | sign-ins refused (service_busy) | verify req/s (c8, same time) | verify p50 ms | verify p99 ms |"
+    echo "|---|---|---|---|---|---|"
+    for delay in 0 500; do
+        printf '| %s ms | %s | %s | %s | %s | %s |\n' "$delay" \
+            "$(bench_median "signin_gh$delay" 8 rps)" "$(bench_values "signin_gh$delay" 8 errors)" \
+            "$(bench_fmt_int "$(bench_median "verify_during_gh$delay" 8 rps)")" \
+            "$(bench_fmt_ms "$(bench_median "verify_during_gh$delay" 8 p50_us)")" \
+            "$(bench_fmt_ms "$(bench_median "verify_during_gh$delay" 8 p99_us)")"
+    done
+}
+
 # Median of a column of signin_cpu.tsv (3 = emulator, 4 = job worker).
 bench_signin_cpu() {
     [[ -e $BENCH_DIR/signin_cpu.tsv ]] || return 0
@@ -363,6 +378,14 @@ bench_report() {
         echo "## Complete sign-ins"
         echo
         bench_signin_table
+        echo
+        echo "With GitHub's token endpoint slowed down (an emulator fault) while wrk keeps" \
+            "8 connections on GET /v1/auth/verify: the sign-in pool" \
+            "(FOUNDRY_AUTH_SIGNIN_WORKERS, default 2) caps sign-ins at about workers / time" \
+            "per sign-in, refuses the rest at once, and the session checks keep their latency" \
+            "(issue 15):"
+        echo
+        bench_pool_table
         echo
         echo "The emulator is a single Node.js process on the same cores; its row is its own cost" \
             "for the calls one sign-in makes, measured without the service. A sign-in holds one" \

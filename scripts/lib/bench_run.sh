@@ -275,6 +275,25 @@ bench_signins() {
         "$BENCH_CLIENT_ID" "$BENCH_CLIENT_SECRET" "$BENCH_CALLBACK"
 }
 
+# Issue 15: complete sign-ins with GitHub's token endpoint answering after
+# DELAY ms (an emulator fault), and GET /v1/auth/verify under wrk -c8 at the
+# same time: sign-ins per second and the verify p99 while the sign-in pool
+# is busy. Labels signin_ghDELAY and verify_during_ghDELAY.
+bench_signins_with_github_delay() {
+    local delay=$1 seconds=$2 wrk_pid
+    bench_emulator DELETE faults >/dev/null || true
+    if ((delay > 0)); then
+        bench_emulator POST faults "{\"endpoint\":\"token\",\"delayMs\":$delay}" >/dev/null ||
+            fa_die "could not arm the emulator's token delay"
+    fi
+    bench_measure verify 8 "$seconds" 1 "verify_during_gh$delay" &
+    wrk_pid=$!
+    bench_driver "signin_gh$delay" 1 service "${BENCH_URL[service]}" 8 "$seconds"
+    wait "$wrk_pid" || true
+    bench_emulator DELETE faults >/dev/null || true
+    bench_jobs_settle
+}
+
 # Top mappings of one worker by RSS (what the 8 MiB target is spent on).
 bench_smaps() {
     local pid

@@ -239,7 +239,12 @@ static void *fa_driver_run(void *arg)
         double start = fa_now();
         bool ok = service ? fa_signin_service(t, c) : fa_signin_emulator(t, c);
         if (!ok) {
+            /* A refused sign-in (service_busy when the sign-in pool is
+             * full) is retried after a pause, as a person would, not in
+             * a tight loop that measures the retry storm instead. */
             t->errors++;
+            struct timespec pause = {0, 100 * 1000 * 1000};
+            nanosleep(&pause, NULL);
             continue;
         }
         t->ok++;
