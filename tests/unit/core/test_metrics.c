@@ -237,6 +237,34 @@ static void test_metric_families_typed_once(void)
     }
 }
 
+/* Issue 15: per pool, its size, its busy workers and how long requests
+ * waited for one, from the slots the master assigned to each pool. */
+static void test_pools_busy_and_wait(void)
+{
+    static const char *const pools[] = {"main", "signin"};
+    fa_metrics_name_pools(pools, 2);
+    fa_metrics_assign_pool(0, 0);
+    fa_metrics_assign_pool(1, 1);
+    fa_metrics_assign_pool(WORKERS, 5); /* an unknown pool is refused */
+    CU_ASSERT_EQUAL(sample("foundry_auth_pool_workers{pool=\"main\"}"), 1);
+    CU_ASSERT_EQUAL(sample("foundry_auth_pool_workers{pool=\"signin\"}"), 1);
+    fa_metrics_bind_slot(1);
+    fa_metrics_set_busy(true);
+    fa_metrics_observe_wait(0.2);
+    fa_metrics_observe_wait(-1.0); /* clocks a little apart: counted as 0 */
+    CU_ASSERT_EQUAL(sample("foundry_auth_pool_busy_workers{pool=\"signin\"}"), 1);
+    CU_ASSERT_EQUAL(sample("foundry_auth_pool_busy_workers{pool=\"main\"}"), 0);
+    CU_ASSERT_EQUAL(sample("foundry_auth_pool_wait_seconds_count{pool=\"signin\"}"), 2);
+    CU_ASSERT_EQUAL(sample("foundry_auth_pool_wait_seconds_bucket{pool=\"signin\",le=\"0.0005\"}"),
+                    1);
+    CU_ASSERT_EQUAL(sample("foundry_auth_pool_wait_seconds_bucket{pool=\"signin\",le=\"0.25\"}"),
+                    2);
+    CU_ASSERT_EQUAL(sample("foundry_auth_pool_wait_seconds_count{pool=\"main\"}"), 0);
+    fa_metrics_set_busy(false);
+    CU_ASSERT_EQUAL(sample("foundry_auth_pool_busy_workers{pool=\"signin\"}"), 0);
+    fa_metrics_bind_slot(0);
+}
+
 int main(void)
 {
     if (fa_metrics_init(WORKERS, ROUTES) != 0) {
@@ -254,6 +282,7 @@ int main(void)
         TEST(test_unmatched_route),
         TEST(test_forked_worker_slot_visible_to_parent),
         TEST(test_metric_families_typed_once),
+        TEST(test_pools_busy_and_wait),
     };
     static const fa_unit_suite_t suite = {
         .name = "core/metrics", .setup = test_arena_setup, .teardown = test_arena_teardown};
