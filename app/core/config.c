@@ -550,7 +550,8 @@ static bool fa_load_signin_pool(fa_loader_t *l, fa_config_t *cfg)
     cfg->signin_socket_path =
         socket ? fa_dup_or(socket, NULL) : fa_signin_socket_default(cfg->socket_path);
     if (strcmp(cfg->signin_socket_path, cfg->socket_path) == 0)
-        return fa_config_fail(l, "FOUNDRY_AUTH_SIGNIN_SOCKET: must differ from FOUNDRY_AUTH_SOCKET");
+        return fa_config_fail(l,
+                              "FOUNDRY_AUTH_SIGNIN_SOCKET: must differ from FOUNDRY_AUTH_SOCKET");
     return true;
 }
 

@@ -49,8 +49,8 @@ typedef struct {
     char *socket_path; /* FOUNDRY_AUTH_SOCKET; "-" = inherited on fd 0, "systemd" = fd 3 */
     /* The sign-in pool (issue 15): the routes that wait on GitHub, on a socket
      * of their own so they never take a session check's worker. */
-    int signin_workers;        /* FOUNDRY_AUTH_SIGNIN_WORKERS, default 2 */
-    char *signin_socket_path;  /* FOUNDRY_AUTH_SIGNIN_SOCKET, default beside socket_path */
+    int signin_workers;       /* FOUNDRY_AUTH_SIGNIN_WORKERS, default 2 */
+    char *signin_socket_path; /* FOUNDRY_AUTH_SIGNIN_SOCKET, default beside socket_path */
     char *socket_group;     /* FOUNDRY_AUTH_SOCKET_GROUP: group that may connect (nginx's) */
     char *run_as_user;      /* FOUNDRY_AUTH_USER: workers drop root to it (default nobody) */
     long drain_seconds;     /* FOUNDRY_AUTH_DRAIN_SECONDS, default 10 */

@@ -197,8 +197,9 @@ static void fa_render_pools(fa_buf_t *out)
     for (size_t p = 0; p < fa_pool_count; p++)
         fa_buf_printf(out, "foundry_auth_pool_workers{pool=\"%s\"} %llu\n", fa_pool_names[p],
                       (unsigned long long)fa_pool_slots(p));
-    fa_buf_append_cstr(out, "# HELP foundry_auth_pool_busy_workers Workers handling a request now.\n"
-                            "# TYPE foundry_auth_pool_busy_workers gauge\n");
+    fa_buf_append_cstr(out,
+                       "# HELP foundry_auth_pool_busy_workers Workers handling a request now.\n"
+                       "# TYPE foundry_auth_pool_busy_workers gauge\n");
     for (size_t p = 0; p < fa_pool_count; p++)
         fa_buf_printf(out, "foundry_auth_pool_busy_workers{pool=\"%s\"} %llu\n", fa_pool_names[p],
                       (unsigned long long)fa_pool_sum(p, FA_OFFSET(busy)));
@@ -211,11 +212,13 @@ static void fa_render_pools(fa_buf_t *out)
         for (size_t b = 0; b <= FA_BUCKETS; b++) {
             cumulative += fa_pool_sum(p, FA_OFFSET(wait_bucket) + b * sizeof(uint64_t));
             if (b < FA_BUCKETS)
-                fa_buf_printf(out, "foundry_auth_pool_wait_seconds_bucket{pool=\"%s\",le=\"%g\"} %llu\n",
+                fa_buf_printf(out,
+                              "foundry_auth_pool_wait_seconds_bucket{pool=\"%s\",le=\"%g\"} %llu\n",
                               name, fa_buckets[b], (unsigned long long)cumulative);
             else
-                fa_buf_printf(out, "foundry_auth_pool_wait_seconds_bucket{pool=\"%s\",le=\"+Inf\"} %llu\n",
-                              name, (unsigned long long)cumulative);
+                fa_buf_printf(
+                    out, "foundry_auth_pool_wait_seconds_bucket{pool=\"%s\",le=\"+Inf\"} %llu\n",
+                    name, (unsigned long long)cumulative);
         }
         fa_buf_printf(out, "foundry_auth_pool_wait_seconds_sum{pool=\"%s\"} %.6f\n", name,
                       (double)fa_pool_sum(p, FA_OFFSET(wait_us)) / 1e6);

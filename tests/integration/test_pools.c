@@ -219,8 +219,10 @@ static void test_slow_github_leaves_session_checks_alone(void)
              signed_in, n, workers);
     /* The queue is as long as the pool: at most 2 x workers admitted, and a
      * queued one waits for one sign-in ahead of it, never more. */
-    FA_CHECK(signed_in <= 2 * workers, "%d of %d sign-ins admitted for a pool of %d: the queue is "
-             "longer than the pool", signed_in, n, workers);
+    FA_CHECK(signed_in <= 2 * workers,
+             "%d of %d sign-ins admitted for a pool of %d: the queue is "
+             "longer than the pool",
+             signed_in, n, workers);
     FA_CHECK(signed_in_max < 2.5 * FA_POOLS_DELAY_MS / 1000.0,
              "a sign-in took %.3f s with GitHub at %d ms: it waited behind more than one",
              signed_in_max, FA_POOLS_DELAY_MS);
@@ -234,13 +236,14 @@ static void test_slow_github_leaves_session_checks_alone(void)
     FA_CHECK(exchanged == signed_in, "GitHub code exchanges: %ld for %d sign-ins", exchanged,
              signed_in);
     FA_CHECK(checker.signin_busy_max >= workers,
-             "foundry_auth_pool_busy_workers{pool=\"signin\"} never reached %d (max %.0f)",
-             workers, checker.signin_busy_max);
+             "foundry_auth_pool_busy_workers{pool=\"signin\"} never reached %d (max %.0f)", workers,
+             checker.signin_busy_max);
     FA_CHECK(waits_after - waits_before >= signed_in,
              "foundry_auth_pool_wait_seconds_count{pool=\"signin\"}: +%.0f for %d sign-ins",
              waits_after - waits_before, signed_in);
     /* The queued ones waited about one sign-in (the delay) each. */
-    FA_CHECK(signed_in <= workers || waited_after - waited_before >= 0.8 * FA_POOLS_DELAY_MS / 1000.0,
+    FA_CHECK(signed_in <= workers ||
+                 waited_after - waited_before >= 0.8 * FA_POOLS_DELAY_MS / 1000.0,
              "foundry_auth_pool_wait_seconds_sum{pool=\"signin\"}: +%.3f s with %d sign-ins "
              "queued behind a %d ms GitHub",
              waited_after - waited_before, signed_in - workers, FA_POOLS_DELAY_MS);

@@ -504,17 +504,17 @@ static void test_signin_pool(void)
     CU_ASSERT_TRUE_FATAL(LOAD({"FOUNDRY_AUTH_SOCKET", "-"}));
     CU_ASSERT_STRING_EQUAL(cfg.signin_socket_path, "/run/foundry-auth/foundry-auth-signin.sock");
     fa_config_free(&cfg);
-    CU_ASSERT_TRUE_FATAL(LOAD({"FOUNDRY_AUTH_SIGNIN_WORKERS", "5"},
-                              {"FOUNDRY_AUTH_SIGNIN_SOCKET", "/tmp/s.sock"}));
+    CU_ASSERT_TRUE_FATAL(
+        LOAD({"FOUNDRY_AUTH_SIGNIN_WORKERS", "5"}, {"FOUNDRY_AUTH_SIGNIN_SOCKET", "/tmp/s.sock"}));
     CU_ASSERT_EQUAL(cfg.signin_workers, 5);
     CU_ASSERT_STRING_EQUAL(cfg.signin_socket_path, "/tmp/s.sock");
     fa_config_free(&cfg);
     assert_refused(LOAD({"FOUNDRY_AUTH_SIGNIN_WORKERS", "0"}), "FOUNDRY_AUTH_SIGNIN_WORKERS");
     assert_refused(LOAD({"FOUNDRY_AUTH_SIGNIN_WORKERS", "65"}), "FOUNDRY_AUTH_SIGNIN_WORKERS");
     assert_refused(LOAD({"FOUNDRY_AUTH_SIGNIN_SOCKET", "rel.sock"}), "FOUNDRY_AUTH_SIGNIN_SOCKET");
-    assert_refused(LOAD({"FOUNDRY_AUTH_SOCKET", "/tmp/a.sock"},
-                        {"FOUNDRY_AUTH_SIGNIN_SOCKET", "/tmp/a.sock"}),
-                   "FOUNDRY_AUTH_SIGNIN_SOCKET");
+    assert_refused(
+        LOAD({"FOUNDRY_AUTH_SOCKET", "/tmp/a.sock"}, {"FOUNDRY_AUTH_SIGNIN_SOCKET", "/tmp/a.sock"}),
+        "FOUNDRY_AUTH_SIGNIN_SOCKET");
 }
 
 /* Issue 12: "audience:max_auth_age=SECONDS" limits how old the GitHub
