@@ -544,6 +544,14 @@ static bool fa_load_signin_pool(fa_loader_t *l, fa_config_t *cfg)
     if (!fa_get_long(l, "FOUNDRY_AUTH_SIGNIN_WORKERS", 2, 1, 64, &workers))
         return false;
     cfg->signin_workers = (int)workers;
+    /* Sign-ins that may wait for a worker before nginx answers service_busy.
+     * 4 per worker absorbs a burst when GitHub is fast and bounds the wait
+     * at about 4 sign-ins' time when it is slow (2 s at 0.5 s each). At most
+     * 4096: Linux caps a listen backlog at net.core.somaxconn (4096). */
+    long queue = 0;
+    if (!fa_get_long(l, "FOUNDRY_AUTH_SIGNIN_QUEUE", 4 * workers, 1, 4096, &queue))
+        return false;
+    cfg->signin_queue = (int)queue;
     const char *socket = fa_get(l, "FOUNDRY_AUTH_SIGNIN_SOCKET");
     if (socket && socket[0] != '/')
         return fa_config_fail(l, "FOUNDRY_AUTH_SIGNIN_SOCKET: must be an absolute path");

@@ -51,6 +51,7 @@ typedef struct {
      * of their own so they never take a session check's worker. */
     int signin_workers;       /* FOUNDRY_AUTH_SIGNIN_WORKERS, default 2 */
     char *signin_socket_path; /* FOUNDRY_AUTH_SIGNIN_SOCKET, default beside socket_path */
+    int signin_queue;         /* FOUNDRY_AUTH_SIGNIN_QUEUE, default 4 x signin_workers */
     char *socket_group;     /* FOUNDRY_AUTH_SOCKET_GROUP: group that may connect (nginx's) */
     char *run_as_user;      /* FOUNDRY_AUTH_USER: workers drop root to it (default nobody) */
     long drain_seconds;     /* FOUNDRY_AUTH_DRAIN_SECONDS, default 10 */

@@ -58,6 +58,7 @@ static const char *const names[] = {
     "FOUNDRY_AUTH_SOCKET_GROUP",
     "FOUNDRY_AUTH_SIGNIN_SOCKET",
     "FOUNDRY_AUTH_SIGNIN_WORKERS",
+    "FOUNDRY_AUTH_SIGNIN_QUEUE",
     "FOUNDRY_AUTH_USER",
     "FOUNDRY_AUTH_DRAIN_SECONDS",
     "FOUNDRY_GITHUB_TIMEOUT_MS",
@@ -223,6 +224,7 @@ static void check_paths(const fa_config_t *c)
     CHECK(c->signin_socket_path && c->signin_socket_path[0] == '/' &&
           strcmp(c->signin_socket_path, c->socket_path) != 0);
     CHECK(c->signin_workers >= 1 && c->signin_workers <= 64);
+    CHECK(c->signin_queue >= 1 && c->signin_queue <= 4096);
     CHECK(c->run_as_user && c->run_as_user[0]);
     if (c->starter_repo) {
         const char *slash = strchr(c->starter_repo, '/');

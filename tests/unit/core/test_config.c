@@ -496,6 +496,7 @@ static void test_signin_pool(void)
 {
     CU_ASSERT_TRUE_FATAL(LOAD({"FOUNDRY_AUTH_SOCKET", "/run/x/foundry-auth.sock"}));
     CU_ASSERT_EQUAL(cfg.signin_workers, 2);
+    CU_ASSERT_EQUAL(cfg.signin_queue, 8);
     CU_ASSERT_STRING_EQUAL(cfg.signin_socket_path, "/run/x/foundry-auth-signin.sock");
     fa_config_free(&cfg);
     CU_ASSERT_TRUE_FATAL(LOAD({"FOUNDRY_AUTH_SOCKET", "/run/x/fcgi"}));
@@ -507,8 +508,14 @@ static void test_signin_pool(void)
     CU_ASSERT_TRUE_FATAL(
         LOAD({"FOUNDRY_AUTH_SIGNIN_WORKERS", "5"}, {"FOUNDRY_AUTH_SIGNIN_SOCKET", "/tmp/s.sock"}));
     CU_ASSERT_EQUAL(cfg.signin_workers, 5);
+    CU_ASSERT_EQUAL(cfg.signin_queue, 20);
     CU_ASSERT_STRING_EQUAL(cfg.signin_socket_path, "/tmp/s.sock");
     fa_config_free(&cfg);
+    CU_ASSERT_TRUE_FATAL(LOAD({"FOUNDRY_AUTH_SIGNIN_QUEUE", "1"}));
+    CU_ASSERT_EQUAL(cfg.signin_queue, 1);
+    fa_config_free(&cfg);
+    assert_refused(LOAD({"FOUNDRY_AUTH_SIGNIN_QUEUE", "0"}), "FOUNDRY_AUTH_SIGNIN_QUEUE");
+    assert_refused(LOAD({"FOUNDRY_AUTH_SIGNIN_QUEUE", "4097"}), "FOUNDRY_AUTH_SIGNIN_QUEUE");
     assert_refused(LOAD({"FOUNDRY_AUTH_SIGNIN_WORKERS", "0"}), "FOUNDRY_AUTH_SIGNIN_WORKERS");
     assert_refused(LOAD({"FOUNDRY_AUTH_SIGNIN_WORKERS", "65"}), "FOUNDRY_AUTH_SIGNIN_WORKERS");
     assert_refused(LOAD({"FOUNDRY_AUTH_SIGNIN_SOCKET", "rel.sock"}), "FOUNDRY_AUTH_SIGNIN_SOCKET");
