@@ -27,7 +27,10 @@
 
 extern char **environ;
 
-enum { FA_LC_WORKERS = 2, FA_LC_CLIENTS = 6, FA_LC_DRAIN_SECONDS = 5 };
+/* Two main workers and one sign-in worker (issue 15's second pool): the
+ * master's children and the instance's database connections are all three. */
+enum { FA_LC_WORKERS = 2, FA_LC_SIGNIN_WORKERS = 1, FA_LC_CLIENTS = 6, FA_LC_DRAIN_SECONDS = 5 };
+enum { FA_LC_PROCS = FA_LC_WORKERS + FA_LC_SIGNIN_WORKERS };
 
 /* One instance of the service, started by a test. */
 typedef struct {
@@ -66,7 +69,7 @@ static char **fa_lc_environ(void)
     char *workers = fa_xasprintf("FOUNDRY_AUTH_WORKERS=%d", FA_LC_WORKERS);
     char *drain = fa_xasprintf("FOUNDRY_AUTH_DRAIN_SECONDS=%d", FA_LC_DRAIN_SECONDS);
     char *db = fa_lc_database_url();
-    const char *overrides[] = {sock, workers, drain, db, NULL};
+    const char *overrides[] = {sock, workers, "FOUNDRY_AUTH_SIGNIN_WORKERS=1", drain, db, NULL};
     char **envp = fa_envfile_environ(overrides);
     free(sock), free(workers), free(drain), free(db);
     return envp;
@@ -127,7 +130,7 @@ static bool fa_lc_up(void *arg)
 {
     pid_t master = *(pid_t *)arg, w[FA_MAX_WORKERS];
     return fa_proc_alive(master) && fa_lc_socket_accepts() &&
-           fa_lc_workers(master, w) == FA_LC_WORKERS && fa_lc_db_connections() == FA_LC_WORKERS;
+           fa_lc_workers(master, w) == FA_LC_PROCS && fa_lc_db_connections() == FA_LC_PROCS;
 }
 
 /* Starts an instance with stdout+stderr appended to its log. Fatal if it is
@@ -326,10 +329,10 @@ static bool fa_lc_generation_replaced(void *arg)
     const pid_t *old = arg; /* master, then the old workers */
     pid_t now[FA_MAX_WORKERS];
     size_t n = fa_lc_workers(old[0], now);
-    if (n != FA_LC_WORKERS)
+    if (n != FA_LC_PROCS)
         return false;
     for (size_t i = 0; i < n; i++)
-        for (size_t j = 1; j <= FA_LC_WORKERS; j++)
+        for (size_t j = 1; j <= FA_LC_PROCS; j++)
             if (now[i] == old[j] || fa_proc_alive(old[j]))
                 return false;
     return true;
@@ -346,7 +349,7 @@ static void test_sighup_reloads_under_load(void)
     fa_lc_start(&s);
     fa_lc_prepare();
     pid_t old[1 + FA_MAX_WORKERS] = {s.master};
-    FA_CHECK_FATAL(fa_lc_workers(s.master, old + 1) == FA_LC_WORKERS, "workers before SIGHUP");
+    FA_CHECK_FATAL(fa_lc_workers(s.master, old + 1) == FA_LC_PROCS, "workers before SIGHUP");
 
     fa_lc_load_t *l = fa_lc_load_start();
     fa_sleep_ms(700);
@@ -381,7 +384,7 @@ static void test_sighup_reloads_under_load(void)
 
     /* Still supervising: a worker of the new generation killed is replaced. */
     pid_t now[FA_MAX_WORKERS];
-    if (replaced && fa_lc_workers(s.master, now) == FA_LC_WORKERS) {
+    if (replaced && fa_lc_workers(s.master, now) == FA_LC_PROCS) {
         pid_t gone[1 + FA_MAX_WORKERS] = {s.master, now[0], -1};
         kill(now[0], SIGKILL);
         bool again = fa_wait_until(5000, 20, fa_lc_generation_replaced, gone);
@@ -480,8 +483,8 @@ static void test_sigkill_leaves_nothing_behind(void)
     bool gone = fa_wait_until(bound_ms, 10, fa_lc_all_gone, &o);
     fprintf(stderr, "\n    master SIGKILLed: workers and connections %s after %.0f ms\n",
             gone ? "gone" : "still there", (fa_now() - t0) * 1000.0);
-    FA_CHECK(before == FA_LC_WORKERS, "expected %d database connections before, saw %lld",
-             FA_LC_WORKERS, before);
+    FA_CHECK(before == FA_LC_PROCS, "expected %d database connections before, saw %lld",
+             FA_LC_PROCS, before);
     FA_CHECK(gone,
              "master killed with SIGKILL: after %ld ms %zu worker(s) were alive and %lld database "
              "connection(s) open",
@@ -497,7 +500,7 @@ static bool fa_lc_worker_replaced(void *arg)
     for (size_t i = 0; i < n; i++)
         if (w[i] == old[1])
             return false;
-    return n == FA_LC_WORKERS;
+    return n == FA_LC_PROCS;
 }
 
 static void test_master_survives_its_log_reader_leaving(void)
@@ -513,7 +516,7 @@ static void test_master_survives_its_log_reader_leaving(void)
     close(p[0]); /* the reader goes away (journald restarted) */
     FA_CHECK_FATAL(up, "instance with stderr on a pipe not up within 15 s");
     pid_t w[FA_MAX_WORKERS];
-    FA_CHECK_FATAL(fa_lc_workers(s.master, w) == FA_LC_WORKERS, "workers");
+    FA_CHECK_FATAL(fa_lc_workers(s.master, w) == FA_LC_PROCS, "workers");
     /* The master logs the death and the restart: its next lines. */
     kill(w[0], SIGKILL);
     pid_t old[2] = {s.master, w[0]};

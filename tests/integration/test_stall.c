@@ -33,7 +33,10 @@
 
 /* One worker per probe: the session check and the snapshot (prepared
  * statements) and /readyz (an unprepared one, the path BEGIN and COMMIT take). */
-enum { FA_STALL_MAX_STOPPED = 16, FA_STALL_WORKERS = 3 };
+/* Every instance runs one sign-in worker beside its main workers (issue 15's
+ * second pool): it connects at start like they do, but no probe here goes
+ * to it, so its backend, once resumed, stays. */
+enum { FA_STALL_MAX_STOPPED = 16, FA_STALL_WORKERS = 3, FA_STALL_SIGNIN_WORKERS = 1 };
 
 static fa_instance_t fa_stall_service;
 static fa_own_nginx_t fa_stall_nginx = {.pid = -1};
@@ -129,8 +132,9 @@ static bool fa_stall_start_service(const char *const *extra)
     char *app = fa_xasprintf("PGAPPNAME=%s", fa_stall_app);
     char *deadline = fa_xasprintf("FOUNDRY_AUTH_DB_TIMEOUT_MS=%d", FA_STALL_DEADLINE_MS);
     char *workers = fa_xasprintf("FOUNDRY_AUTH_WORKERS=%d", FA_STALL_WORKERS);
-    const char *overrides[12] = {workers, "FOUNDRY_AUTH_SOCKET_GROUP=www-data", deadline, app};
-    size_t n = 4;
+    const char *overrides[12] = {workers, "FOUNDRY_AUTH_SOCKET_GROUP=www-data", deadline, app,
+                                 "FOUNDRY_AUTH_SIGNIN_WORKERS=1"};
+    size_t n = 5;
     for (size_t i = 0; extra && extra[i] && n < 11; i++)
         overrides[n++] = extra[i];
     overrides[n] = NULL;
@@ -221,10 +225,10 @@ static void test_stalled_backends_answer_503_then_recover(void)
 {
     fa_stall_user_ready();
     size_t log_offset = fa_stall_log_size(fa_stall_service.log);
-    fa_backend_wait_t all = {fa_stall_app, FA_STALL_WORKERS};
+    fa_backend_wait_t all = {fa_stall_app, FA_STALL_WORKERS + FA_STALL_SIGNIN_WORKERS};
     FA_CHECK_FATAL(fa_wait_until(10000, 50, fa_stall_backends_are, &all),
-                   "the instance's %d workers did not both connect (application_name %s)",
-                   FA_STALL_WORKERS, fa_stall_app);
+                   "the instance's %d workers did not all connect (application_name %s)",
+                   FA_STALL_WORKERS + FA_STALL_SIGNIN_WORKERS, fa_stall_app);
     FA_CHECK_FATAL(fa_stall_all_ok(NULL),
                    "session and snapshot do not answer 200 before the stall");
     pid_t before[FA_STALL_MAX_STOPPED];
@@ -256,13 +260,14 @@ static void test_stalled_backends_answer_503_then_recover(void)
     /* Resumed, a stopped backend finds the cancel and the closed socket. */
     fa_stall_resume_all();
     double t1 = fa_now();
-    fa_backend_wait_t replaced = {fa_stall_app, new_backends};
+    fa_backend_wait_t replaced = {fa_stall_app, new_backends + FA_STALL_SIGNIN_WORKERS};
     bool gone = fa_wait_until(5000, 50, fa_stall_backends_are, &replaced);
     double gone_s = fa_now() - t1;
     bool still_ok = fa_stall_all_ok(NULL);
 
-    FA_CHECK(n == FA_STALL_WORKERS && stopped, "stopped %zu backends (want %d): %s", n,
-             FA_STALL_WORKERS, stopped ? "ok" : "kill -STOP failed");
+    FA_CHECK(n == FA_STALL_WORKERS + FA_STALL_SIGNIN_WORKERS && stopped,
+             "stopped %zu backends (want %d): %s", n, FA_STALL_WORKERS + FA_STALL_SIGNIN_WORKERS,
+             stopped ? "ok" : "kill -STOP failed");
     for (size_t i = 0; i < FA_STALL_WORKERS; i++) {
         FA_CHECK(probes[i].status == 503 && strcmp(probes[i].error, "database_timeout") == 0,
                  "GET %s with its backend stopped: expected 503 database_timeout, got %ld %s "
@@ -377,16 +382,19 @@ static void test_worker_stops_with_its_backend_stopped(void)
     fa_instance_stop(&fa_stall_service);
     const char *extra[] = {"FOUNDRY_AUTH_WORKERS=1", "FOUNDRY_AUTH_DB_TIMEOUT_MS=20000", NULL};
     FA_CHECK_FATAL(fa_stall_start_service(extra), "the one-worker instance did not start");
-    fa_backend_wait_t one = {fa_stall_app, 1};
-    FA_CHECK_FATAL(fa_wait_until(10000, 50, fa_stall_backends_are, &one),
-                   "the one worker's backend is not the only one of %s", fa_stall_app);
+    fa_backend_wait_t two = {fa_stall_app, 1 + FA_STALL_SIGNIN_WORKERS};
+    FA_CHECK_FATAL(fa_wait_until(10000, 50, fa_stall_backends_are, &two),
+                   "the main and sign-in workers' backends are not the only ones of %s",
+                   fa_stall_app);
     fa_http_response_t *warm = fa_stall_get("/v1/auth/session");
     long warm_status = warm->status;
     fa_http_response_free(warm);
     FA_CHECK_FATAL(warm_status == 200, "GET /v1/auth/session before the stall: %ld", warm_status);
-    pid_t backend;
-    fa_stall_backends(fa_stall_app, &backend, 1);
-    bool stopped = fa_stall_stop_backend(backend);
+    pid_t backends[1 + FA_STALL_SIGNIN_WORKERS];
+    size_t found = fa_stall_backends(fa_stall_app, backends, 1 + FA_STALL_SIGNIN_WORKERS);
+    bool stopped = found == 1 + FA_STALL_SIGNIN_WORKERS;
+    for (size_t i = 0; i < found; i++)
+        stopped = fa_stall_stop_backend(backends[i]) && stopped;
     fa_stall_timed_t t = {.probe = {.path = "/v1/auth/session"}};
     pthread_t th;
     if (pthread_create(&th, NULL, fa_stall_timed_probe, &t) != 0)
@@ -401,7 +409,7 @@ static void test_worker_stops_with_its_backend_stopped(void)
     if (rc != -1)
         fa_stall_service.pid = 0; /* reaped: nothing left for fa_instance_stop to signal */
     double answered = t.answered - t0;
-    FA_CHECK(stopped, "kill -STOP %d (the worker's backend) failed", (int)backend);
+    FA_CHECK(stopped, "kill -STOP of the workers' %zu backends failed", found);
     FA_CHECK(t.probe.status == 503 && answered < FA_STALL_STOP_BOUND_S,
              "the request in flight at SIGTERM: %ld %s %.2f s after it (want 503 within %.1f s)",
              t.probe.status, t.probe.error, answered, FA_STALL_STOP_BOUND_S);
@@ -441,8 +449,10 @@ static void test_connect_failure_logged_once(void)
     size_t lines = fa_stall_count(since, "could not connect to the database");
     FA_CHECK_FATAL(up, "the instance with a missing database did not start");
     FA_CHECK(unavailable == requests, "%d of %d requests answered 503", unavailable, requests);
-    FA_CHECK(lines == 1, "\"could not connect to the database\" logged %zu times, want once",
-             lines);
+    /* Once per worker: the main one and the sign-in one. */
+    FA_CHECK(lines == 1 + FA_STALL_SIGNIN_WORKERS,
+             "\"could not connect to the database\" logged %zu times, want once per worker (%d)",
+             lines, 1 + FA_STALL_SIGNIN_WORKERS);
     FA_CHECK(strstr(since, "fa_stall_missing\\\" does not exist") != NULL ||
                  strstr(since, "fa_stall_missing\" does not exist") != NULL,
              "the log does not give libpq's reason (database does not exist)");
