@@ -78,6 +78,12 @@ static char **fa_lc_environ(void)
 /* fds[0..2] become the child's 0..2 (-1: left closed); keep (>= 3, or -1) is
  * left open across exec as an inherited descriptor. Own process group, so a
  * cleanup can kill whatever is left of the instance. */
+/* Every process group this suite started: the suite's cleanup kills them
+ * all, so a test that stopped at a fatal check (before its own fa_lc_stop)
+ * leaves no instance behind. */
+static pid_t fa_lc_groups[32];
+static size_t fa_lc_group_count;
+
 static pid_t fa_lc_exec(const int fds[3], int keep)
 {
     char **envp = fa_lc_environ();
@@ -100,6 +106,8 @@ static pid_t fa_lc_exec(const int fds[3], int keep)
         _exit(127);
     }
     fa_strv_free(envp);
+    if (pid > 0 && fa_lc_group_count < sizeof fa_lc_groups / sizeof fa_lc_groups[0])
+        fa_lc_groups[fa_lc_group_count++] = pid;
     return pid;
 }
 
@@ -292,6 +300,8 @@ static int fa_lc_init(void)
 
 static int fa_lc_cleanup(void)
 {
+    for (size_t i = 0; i < fa_lc_group_count; i++)
+        kill(-fa_lc_groups[i], SIGKILL);
     fa_own_nginx_stop(&fa_lc_nginx);
     if (fa_lc_user_ready)
         fa_load_user_free(&fa_lc_user);
